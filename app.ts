@@ -1,0 +1,57 @@
+// Wires the gateway: plugins first (ordered by their declared dependencies), then routes.
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify'
+import autoload from '@fastify/autoload'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { loadConfig, type Config } from './plugins/config.js'
+import { createValidatorCompiler } from './services/validation.js'
+import { RETRY_AFTER_SECONDS } from './services/errors.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+export interface AppOptions {
+  /** Raw settings as environment strings; server.ts passes process.env, tests pass their own. */
+  env?: Record<string, string | undefined>
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp (opts: AppOptions = {}) {
+  const config: Config = loadConfig(opts.env ?? {})
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.LOG_LEVEL },
+    bodyLimit: config.BODY_LIMIT,
+    pluginTimeout: config.PLUGIN_TIMEOUT_MS,
+    ignoreTrailingSlash: true
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(createValidatorCompiler())
+
+  await app.register(autoload, { dir: join(here, 'plugins'), options: { config } })
+  await app.register(autoload, { dir: join(here, 'routes'), autoHooks: true, cascadeHooks: true })
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode ?? 500
+    if (status >= 500) request.log.error({ err }, err.message)
+    else request.log.info({ code: err.code, message: err.message }, 'request rejected')
+    if (err.code === 'GW_QUEUE_FULL') reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+    reply.code(status).send({
+      statusCode: status,
+      code: err.code ?? 'GW_INTERNAL',
+      error: httpReason(status),
+      message: status >= 500 && err.code === undefined ? 'Internal Server Error' : err.message
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ statusCode: 404, code: 'GW_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url} not found` })
+  })
+
+  return app
+}
+
+function httpReason (status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' } as Record<number, string>)[status] ?? 'Error'
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,54 @@
+// One schema for every setting; validated once at start-up with a message naming the bad variable.
+// https://github.com/fastify/env-schema
+import { join } from 'node:path'
+import fp from 'fastify-plugin'
+import envSchema from 'env-schema'
+import { Type, type Static } from '@sinclair/typebox'
+import { projectRoot } from '../services/project-root.js'
+
+// A plain `enum` keeps the start-up message to one line ("must be equal to one of the allowed values").
+function StringEnum<T extends string[]> (values: [...T], options: { default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
+}
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'largest accepted JSON body, bytes' }),
+  MODELS_DIR: Type.String({ default: join(projectRoot, 'models') }),
+  DEFAULT_MODEL: Type.String({ default: 'iris', minLength: 1 }),
+  MAX_BATCH_INSTANCES: Type.Integer({ default: 1000, minimum: 1, description: 'most rows in one /classify/batch request' }),
+  BATCHING: Type.Boolean({ default: true, description: 'adaptive batching of concurrent inference requests' }),
+  BATCH_MAX_SIZE: Type.Integer({ default: 64, minimum: 1, description: 'most rows in one session.run' }),
+  BATCH_MAX_QUEUE: Type.Integer({ default: 2048, minimum: 1, description: 'most requests waiting per model; beyond it 503' }),
+  BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
+  ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
+  ADMIN_TOKEN: Type.String({ default: '' }),
+  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+/** Validates raw environment values (strings) into a typed config; throws naming the bad variable. */
+export function loadConfig (env: Record<string, string | undefined> = {}): Config {
+  try {
+    return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+export interface ConfigPluginOptions {
+  config?: Config
+}
+
+export default fp<ConfigPluginOptions>(async function configPlugin (fastify, opts) {
+  fastify.decorate('config', opts.config ?? loadConfig({}))
+}, { name: 'config' })

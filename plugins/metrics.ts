@@ -1,0 +1,76 @@
+// One prom-client registry per app instance, so several apps in one process never collide.
+// https://github.com/siimots/prom-client
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export function createMetrics () {
+  const registry = new Registry()
+  // Gauges that mirror in-memory state are filled at scrape time, costing nothing per request.
+  const collectors = new Set<() => void>()
+  collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry]
+    }),
+    inferenceTotal: new Counter({
+      name: 'inference_requests_total',
+      help: 'Inference requests by model, version and outcome',
+      labelNames: ['model', 'version', 'outcome'] as const,
+      registers: [registry]
+    }),
+    inferenceRows: new Counter({
+      name: 'inference_rows_total',
+      help: 'Rows (samples) inferred by model and version',
+      labelNames: ['model', 'version'] as const,
+      registers: [registry]
+    }),
+    inferenceDuration: new Histogram({
+      name: 'inference_duration_seconds',
+      help: 'Time from enqueue to result of one inference request, by model and version',
+      labelNames: ['model', 'version'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry]
+    }),
+    batchSize: new Histogram({
+      name: 'inference_batch_size',
+      help: 'Rows per model execution (session.run) after adaptive batching',
+      labelNames: ['model', 'version'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers: [registry]
+    }),
+    queueDepth: new Gauge({
+      name: 'inference_queue_depth',
+      help: 'Requests waiting in the batching queue, by model and version',
+      labelNames: ['model', 'version'] as const,
+      registers: [registry],
+      collect () { for (const fn of collectors) fn() }
+    }),
+    /** Registers a function run before every scrape; returns its remover. */
+    onCollect (fn: () => void): () => void {
+      collectors.add(fn)
+      return () => { collectors.delete(fn) }
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ReturnType<typeof createMetrics>
+  }
+}
+
+export default fp(async function metricsPlugin (fastify) {
+  const metrics = createMetrics()
+  fastify.decorate('metrics', metrics)
+  fastify.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL, keeps label cardinality bounded.
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.httpDuration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+  })
+  fastify.addHook('onClose', async () => { metrics.registry.clear() })
+}, { name: 'metrics' })

@@ -1,0 +1,49 @@
+// Drift simulation from the seed: the sample is shifted (sepal_length + 1.5, petal_width x 1.3) and
+// both versions are classified in one model run.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { rangeWarnings, rowProbabilities, toRows } from '../../../services/classification.js'
+import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, ShiftedResponseSchema, type IrisFeatures } from '../../../services/schemas/iris.js'
+
+export const SEPAL_LENGTH_SHIFT = 1.5
+export const PETAL_WIDTH_FACTOR = 1.3
+
+export function shiftFeatures (f: IrisFeatures): IrisFeatures {
+  return { ...f, sepal_length: f.sepal_length + SEPAL_LENGTH_SHIFT, petal_width: f.petal_width * PETAL_WIDTH_FACTOR }
+}
+
+const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { onnx, config } = fastify
+
+  fastify.post('/classify-shifted', {
+    schema: {
+      tags: ['classification'],
+      summary: 'Classify a sample and a systematically shifted copy of it (drift simulation)',
+      querystring: ModelSelectorSchema,
+      body: IrisFeaturesSchema,
+      response: { 200: ShiftedResponseSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
+    }
+  }, async (request) => {
+    const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
+    const shifted = shiftFeatures(request.body)
+    const prediction = await onnx.predict(model, toRows(model, [request.body, shifted]), 2)
+    const [original, moved] = [0, 1].map((row) => {
+      const probabilities = rowProbabilities(prediction, row)
+      const index = prediction.predicted[row]
+      return { predicted_class: model.classes[index], predicted_class_index: index, confidence: probabilities[index], probabilities }
+    })
+    return {
+      original_prediction: original,
+      shifted_prediction: moved,
+      shifted_features: shifted,
+      drift_simulation: {
+        applied_shifts: { sepal_length: `+${SEPAL_LENGTH_SHIFT} units`, petal_width: `*${PETAL_WIDTH_FACTOR} multiplier` },
+        prediction_changed: original.predicted_class_index !== moved.predicted_class_index,
+        confidence_change: Number((moved.confidence - original.confidence).toFixed(6))
+      },
+      model: { name: model.name, version: model.version },
+      warnings: [...rangeWarnings(model, request.body), ...rangeWarnings(model, shifted, 'shifted ')]
+    }
+  })
+}
+
+export default classifyShifted

@@ -1,0 +1,56 @@
+// Turning named features into model rows and model outputs into the seed's classification shape.
+import { ModelInputError } from './errors.js'
+import type { Prediction, ServedModel } from './model-store.js'
+import { FEATURE_NAMES, type Classification, type IrisFeatures } from './schemas/iris.js'
+
+/** Row-major float32 rows in the model's feature order. */
+export function toRows (model: ServedModel, instances: IrisFeatures[]): Float32Array {
+  if (model.numFeatures !== FEATURE_NAMES.length) {
+    throw new ModelInputError(model.name, `${model.numFeatures} features, not the 4 Iris measurements`)
+  }
+  const order = model.featureNames.every((f) => (FEATURE_NAMES as readonly string[]).includes(f)) ? model.featureNames : FEATURE_NAMES
+  const rows = new Float32Array(instances.length * order.length)
+  instances.forEach((inst, r) => {
+    order.forEach((f, c) => { rows[r * order.length + c] = inst[f as keyof IrisFeatures] })
+  })
+  return rows
+}
+
+/** Values outside the range seen in training are served, but flagged. */
+export function rangeWarnings (model: ServedModel, instance: IrisFeatures, prefix = ''): string[] {
+  const ranges = model.metadata.feature_ranges
+  if (ranges === undefined) return []
+  const warnings: string[] = []
+  for (const f of FEATURE_NAMES) {
+    const range = ranges[f]
+    if (range !== undefined && (instance[f] < range.min || instance[f] > range.max)) {
+      warnings.push(`${prefix}${f}=${instance[f]} is outside the training range [${range.min}, ${range.max}]`)
+    }
+  }
+  return warnings
+}
+
+/** Probabilities of one row, as plain numbers rounded to float32's meaningful digits. */
+export function rowProbabilities (prediction: Prediction, row: number): number[] {
+  const k = prediction.probabilities.length / prediction.rows
+  return Array.from(prediction.probabilities.subarray(row * k, (row + 1) * k), roundFloat32)
+}
+
+export function toClassification (model: ServedModel, prediction: Prediction, row: number, warnings: string[]): Classification {
+  const probabilities = rowProbabilities(prediction, row)
+  const index = prediction.predicted[row]
+  return {
+    predicted_class: model.classes[index] ?? String(index),
+    predicted_class_index: index,
+    probabilities,
+    confidence: probabilities[index],
+    all_classes: model.classes,
+    model: { name: model.name, version: model.version },
+    warnings
+  }
+}
+
+/** float32 carries ~7 significant digits; printing more (0.949999988079071) is noise. */
+export function roundFloat32 (x: number): number {
+  return Number(Math.fround(x).toPrecision(7))
+}

@@ -1,0 +1,19 @@
+// The gateway's error catalogue: every error a route can answer with has a stable code here.
+// Modules import the codes they throw; the error handler in app.ts matches on `err.code`.
+import createError from '@fastify/error'
+
+export const ModelNotFoundError = createError('GW_MODEL_NOT_FOUND', "Model '%s' not found", 404)
+export const ModelVersionNotFoundError = createError('GW_MODEL_VERSION_NOT_FOUND', "Model '%s' has no version '%s'", 404)
+export const ModelUnavailableError = createError('GW_MODEL_UNAVAILABLE', "Model '%s' version '%s' is not loaded: %s", 503)
+export const ModelLoadError = createError('GW_MODEL_LOAD_FAILED', "Cannot load model '%s' version '%s': %s", 500)
+export const ModelInputError = createError('GW_MODEL_INPUT_INVALID', "Model '%s' expects %s", 400)
+export const QueueFullError = createError('GW_QUEUE_FULL', "Inference queue for model '%s' is full (%d requests waiting); retry later", 503)
+export const InferenceFailedError = createError('GW_INFERENCE_FAILED', "Inference failed for model '%s': %s", 500)
+export const BadRequestError = createError('GW_BAD_REQUEST', '%s', 400)
+export const UnauthorizedError = createError('GW_UNAUTHORIZED', 'A valid admin bearer token is required', 401)
+export const UpstreamUnavailableError = createError('GW_UPSTREAM_UNAVAILABLE', '%s is unavailable: %s', 503)
+export const UpstreamTimeoutError = createError('GW_UPSTREAM_TIMEOUT', '%s did not answer within %d ms', 504)
+export const UpstreamBadResponseError = createError('GW_UPSTREAM_BAD_RESPONSE', '%s sent an invalid answer: %s', 502)
+
+/** Seconds a client should wait before retrying after a 503 caused by back-pressure. */
+export const RETRY_AFTER_SECONDS = 1
