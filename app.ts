@@ -22,7 +22,7 @@ export async function buildApp (opts: AppOptions = {}) {
     logger: opts.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.BODY_LIMIT,
     pluginTimeout: config.PLUGIN_TIMEOUT_MS,
-    ignoreTrailingSlash: true
+    routerOptions: { ignoreTrailingSlash: true }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())
@@ -39,7 +39,7 @@ export async function buildApp (opts: AppOptions = {}) {
       statusCode: status,
       code: err.code ?? 'GW_INTERNAL',
       error: httpReason(status),
-      message: status >= 500 && err.code === undefined ? 'Internal Server Error' : err.message
+      message: err.validation !== undefined ? validationMessage(err) : status >= 500 && err.code === undefined ? 'Internal Server Error' : err.message
     })
   })
 
@@ -48,6 +48,15 @@ export async function buildApp (opts: AppOptions = {}) {
   })
 
   return app
+}
+
+/** Ajv's message plus the offending name, which Ajv keeps in params (e.g. an unexpected property). */
+function validationMessage (err: FastifyError): string {
+  const first = err.validation![0]
+  const params = first.params as Record<string, unknown>
+  const name = params.additionalProperty ?? params.missingProperty
+  const detail = params.additionalProperty !== undefined ? `: '${String(name)}' is not a known field` : ''
+  return `${err.message}${detail}`
 }
 
 function httpReason (status: number): string {
