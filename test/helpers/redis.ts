@@ -11,6 +11,9 @@ export interface RedisServer {
   kill: () => Promise<void>
   /** Starts it again on the same port, empty. */
   restart: () => Promise<void>
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connected, but silent. */
+  freeze: () => void
+  thaw: () => void
 }
 
 async function pingable (port: number): Promise<boolean> {
@@ -43,7 +46,9 @@ export async function startRedis (t: Test): Promise<RedisServer> {
   }
   await launch()
   t.teardown(kill)
-  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: launch }
+  const signal = (sig: NodeJS.Signals) => () => { (child as ChildProcess | null)?.kill(sig) }
+  t.teardown(signal('SIGCONT'))
+  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: launch, freeze: signal('SIGSTOP'), thaw: signal('SIGCONT') }
 }
 
 /** Polls `check` until it is true (for state that changes in the background, e.g. a reconnect). */

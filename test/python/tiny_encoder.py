@@ -15,6 +15,11 @@ vocab = {w: i for i, w in enumerate(words)}
 hidden = 8
 rng = np.random.default_rng(3)
 E = np.round(rng.normal(size=(len(words), hidden)), 3).astype(np.float32)
+# Synonyms get nearby rows, so "what is ai?" and "what is artificial intelligence?" embed close
+# together (a semantic hit) while a negation word moves the mean only a little (the guard's job).
+for syn in ('artificial', 'intelligence'):
+    E[vocab[syn]] = np.round(E[vocab['ai']] + rng.normal(size=hidden) * 0.05, 3)
+E[vocab['not']] = np.round(E[vocab['is']] + rng.normal(size=hidden) * 0.05, 3)
 T = np.round(rng.normal(size=(2, hidden)) * 0.1, 3).astype(np.float32)
 
 ids = helper.make_tensor_value_info('input_ids', TensorProto.INT64, ['batch', 'seq'])
