@@ -1,13 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
 import { createOnnxEncoder } from '../../../services/embedding/onnx-encoder.js'
 import { createWordPiece } from '../../../services/embedding/wordpiece.js'
-import { runPythonJson } from '../../helpers/python.js'
-import { projectRoot } from '../../../services/project-root.js'
-
-interface Tiny { vocab: Record<string, number>, E: number[][], T: number[][] }
+import { makeTinyEncoder, type TinyEncoder as Tiny } from '../../helpers/tiny-encoder.js'
 
 /** What the encoder must return: mean of (E[id] + T[0]) over the real tokens, L2-normalised. */
 function expected (tiny: Tiny, ids: number[]): number[] {
@@ -17,9 +11,8 @@ function expected (tiny: Tiny, ids: number[]): number[] {
 }
 
 t.test('a tiny BERT-shaped encoder built with onnx.helper: tokens, pooling and normalisation', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tiny-encoder-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const tiny = await runPythonJson<Tiny>(join(projectRoot, 'test', 'python', 'tiny_encoder.py'), [dir])
+  const tiny = await makeTinyEncoder(t)
+  const dir = tiny.dir
 
   const wp = createWordPiece({ model: { vocab: tiny.vocab }, normalizer: { lowercase: true } })
   t.same(wp.encode('What is AI?'), { tokens: ['[CLS]', 'what', 'is', 'ai', '?', '[SEP]'], ids: [2, 4, 5, 6, 9, 3] })
