@@ -31,7 +31,7 @@ export interface SemanticStoreOptions {
   now?: () => number
 }
 
-const NEAR_MISS = 0.7
+const NEAR_MISS_BAND = 0.05
 
 export function createSemanticStore (opts: SemanticStoreOptions) {
   const now = opts.now ?? Date.now
@@ -80,8 +80,11 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
     const s = scopes.get(scope)
     const rejected: GuardReason[] = []
     if (s === undefined) return { hit: false, best: null, rejected }
-    const matches = s.index.search(vector, k, opts.threshold)
+    // One search down to a little below the threshold: the near misses feed the similarity
+    // histogram (for tuning the threshold) at the cost of a slightly wider SimHash screen.
+    const matches = s.index.search(vector, k, opts.threshold - NEAR_MISS_BAND)
     for (const m of matches) {
+      if (m.score < opts.threshold) break
       const id = s.bySlot.get(m.slot) as string
       const e = entries.get(id) as SemanticEntry
       if (expired(e)) { remove(id); continue }
@@ -91,10 +94,7 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
       entries.set(id, e as SemanticEntry & { slot: number })
       return { hit: true, entry: e, score: m.score, rejected }
     }
-    // The best score below the threshold feeds the similarity histogram (threshold tuning); scores
-    // under NEAR_MISS are not worth an unscreened scan.
-    const best = matches[0]?.score ?? s.index.search(vector, 1, NEAR_MISS)[0]?.score ?? null
-    return { hit: false, best, rejected }
+    return { hit: false, best: matches[0]?.score ?? null, rejected }
   }
 
   /** Drops expired entries; returns their ids. */
@@ -111,6 +111,8 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
     remove,
     sweep,
     has: (id: string) => entries.has(id),
+    /** Re-partitions every scope for its current size (after a bulk load). */
+    reindex: async () => { await Promise.all([...scopes.values()].map((s) => s.index.rebuild())) },
     get size () { return entries.size },
     get scopes () { return scopes.size },
     clear () { entries.clear(); scopes.clear() }

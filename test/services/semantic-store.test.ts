@@ -17,9 +17,11 @@ t.test('hits above the threshold in the same scope only, with the score', async 
     t.same(hit.entry.response, { text: 'answer to What is AI?' })
   }
   t.same(store.lookup('other', 'What is artificial intelligence?', v(1, 0, 0)), { hit: false, best: null, rejected: [] }, 'another scope never matches')
-  const near = store.lookup('s', 'Tell me about robots', v(0.8, 0.6, 0))
+  const near = store.lookup('s', 'Tell me about robots', v(0.87, Math.sqrt(1 - 0.87 ** 2), 0))
   t.equal(near.hit, false)
-  if (!near.hit) t.ok(Math.abs((near.best ?? 0) - 0.8) < 1e-6, 'a near miss reports its best score')
+  if (!near.hit) t.ok(Math.abs((near.best ?? 0) - 0.87) < 1e-6, 'a near miss (within 0.05 of the threshold) reports its best score')
+  const far = store.lookup('s', 'Tell me about robots', v(0.8, 0.6, 0))
+  t.same(far, { hit: false, best: null, rejected: [] }, 'farther candidates are not scored')
   clock = 1000
   t.equal(store.lookup('s', 'What is artificial intelligence?', v(1, 0, 0)).hit, false, 'expired at the TTL')
   t.equal(store.size, 0, 'the expired entry was dropped')
