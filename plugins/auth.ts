@@ -1,5 +1,6 @@
 // Bearer-token guard for admin routes (cache flush, aliases, reload, retrain): add
-// `preHandler: fastify.requireAdmin` to a route. Without ADMIN_TOKEN every admin route is closed.
+// `onRequest: fastify.requireAdmin` (or preHandler) to a route; onRequest rejects before the body
+// is even parsed. Without ADMIN_TOKEN every admin route is closed.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'

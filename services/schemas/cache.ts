@@ -26,7 +26,7 @@ export const CacheStatsSchema = Type.Object({
   scope: Type.String()
 })
 
-export const FlushRequestSchema = Type.Object({
+export const FlushQuerySchema = Type.Object({
   cache: Type.Optional(Type.Union([Type.Literal('exact'), Type.Literal('semantic'), Type.Literal('all')], { default: 'all' }))
 }, { additionalProperties: false })
 

@@ -1,6 +1,6 @@
 // Cache statistics and the admin flush.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { CacheStatsSchema, FlushRequestSchema, FlushResponseSchema } from '../../../services/schemas/cache.js'
+import { CacheStatsSchema, FlushQuerySchema, FlushResponseSchema } from '../../../services/schemas/cache.js'
 import { ErrorSchema } from '../../../services/schemas/iris.js'
 
 const cacheRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -31,17 +31,17 @@ const cacheRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/cache/flush', {
-    preHandler: fastify.requireAdmin,
+    onRequest: fastify.requireAdmin,
     schema: {
       tags: ['cache'],
       summary: 'Empty the exact and/or semantic cache (admin bearer token)',
       description: 'With Redis the shared entries are removed for every replica. Statistics are reset when both caches are flushed.',
       security: [{ adminToken: [] }],
-      body: FlushRequestSchema,
+      querystring: FlushQuerySchema,
       response: { 200: FlushResponseSchema, 401: ErrorSchema, 403: ErrorSchema, 503: ErrorSchema }
     }
   }, async (request) => {
-    const which = request.body?.cache ?? 'all'
+    const which = request.query.cache ?? 'all'
     const exact = which === 'semantic' ? null : await cache.flush()
     const semantic = which === 'exact' ? null : await semanticCache.flush()
     if (which === 'all') cache.stats.reset()
