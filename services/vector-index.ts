@@ -167,7 +167,7 @@ export function createVectorIndex (opts: VectorIndexOptions) {
     count++
     file(slot, centroids === null ? 0 : nearestCentroid(centroids, lists.length, data, slot * dims))
     if (rebuilding !== null) touchedDuringRebuild.add(slot)
-    else if (stale()) void rebuild()
+    else if (stale()) background()
     return slot
   }
 
@@ -212,6 +212,8 @@ export function createVectorIndex (opts: VectorIndexOptions) {
   }
 
   const stale = () => count >= flatLimit && count >= 4 * trainedAt
+  // A failed re-partitioning only costs speed: the current partitions keep answering exactly.
+  const background = () => { rebuild().catch(() => {}) }
 
   /**
    * Re-partitions for the current size with spherical k-means over a sample; cooperative (yields
@@ -265,7 +267,7 @@ export function createVectorIndex (opts: VectorIndexOptions) {
       trainedAt = n
     })()
     try { await rebuilding } finally { rebuilding = null }
-    if (stale()) void rebuild()
+    if (stale()) background()
   }
 
   return {
