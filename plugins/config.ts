@@ -25,7 +25,23 @@ export const ConfigSchema = Type.Object({
   BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
   ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
   ADMIN_TOKEN: Type.String({ default: '' }),
-  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 })
+  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 }),
+  // Redis and caching (issue 3, caching half)
+  REDIS_URL: Type.String({ default: '', description: 'redis://host:port/db; empty: in-process caches only' }),
+  REDIS_KEY_PREFIX: Type.String({ default: 'gw:', description: 'prefix of every key the gateway writes' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 500, minimum: 10, description: 'a Redis command slower than this fails (and the cache is bypassed)' }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50 }),
+  CACHE_ENABLED: Type.Boolean({ default: true, description: 'exact response cache' }),
+  CACHE_TTL_SECONDS: Type.Integer({ default: 300, minimum: 1 }),
+  CACHE_MAX_ENTRIES: Type.Integer({ default: 10000, minimum: 1, description: 'in-process LRU bound (Redis bounds itself with maxmemory)' }),
+  SEMANTIC_CACHE_ENABLED: Type.Boolean({ default: true }),
+  SEMANTIC_THRESHOLD: Type.Number({ default: 0.9, minimum: 0, maximum: 1, description: 'cosine similarity needed for a semantic hit' }),
+  SEMANTIC_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
+  SEMANTIC_MAX_ENTRIES: Type.Integer({ default: 100000, minimum: 1 }),
+  SEMANTIC_MIN_WORDS: Type.Integer({ default: 3, minimum: 1, description: 'shorter prompts are only cached exactly (short prompts collapse together)' }),
+  EMBED_MODEL: Type.String({ default: 'all-minilm', description: 'Ollama embedding model of the semantic cache' }),
+  EMBED_ONNX_DIR: Type.String({ default: '', description: 'local sentence encoder (model.onnx + tokenizer.json) instead of Ollama' }),
+  EMBED_MAX_TOKENS: Type.Integer({ default: 256, minimum: 8, description: 'ONNX encoder truncation length' })
 })
 
 export type Config = Static<typeof ConfigSchema>
