@@ -25,7 +25,20 @@ export const ConfigSchema = Type.Object({
   BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
   ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
   ADMIN_TOKEN: Type.String({ default: '' }),
-  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 })
+  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 }),
+  // Prediction logging and drift (issue 5b). REDIS_URL is shared with the redis plugin: keep one definition on merge.
+  REDIS_URL: Type.String({ default: '', description: 'redis://host:port; when set the prediction log is a Redis stream' }),
+  DATA_DIR: Type.String({ default: join(projectRoot, 'data'), description: 'prediction log files and drift_report.html' }),
+  PREDICTION_LOG_ENABLED: Type.Boolean({ default: true, description: 'log every served classification for drift reports' }),
+  PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1, maximum: 200, description: 'buffer flush period (at most 200 ms)' }),
+  PREDICTION_LOG_BUFFER_MAX: Type.Integer({ default: 50000, minimum: 1, description: 'records buffered at most; beyond it new ones are dropped and counted' }),
+  PREDICTION_LOG_STREAM_PREFIX: Type.String({ default: 'predictions', minLength: 1, description: 'Redis stream key prefix (one stream per model)' }),
+  PREDICTION_LOG_STREAM_MAXLEN: Type.Integer({ default: 1000000, minimum: 1, description: 'approximate cap of each Redis stream (XADD MAXLEN ~)' }),
+  PREDICTION_LOG_REDIS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1, description: 'timeout of one Redis command' }),
+  DRIFT_MIN_SAMPLES: Type.Integer({ default: 30, minimum: 1, description: 'fewer logged rows than this give INSUFFICIENT_DATA' }),
+  DRIFT_DEFAULT_LIMIT: Type.Integer({ default: 100, minimum: 1, description: 'rows a drift report analyses when no limit is given' }),
+  DRIFT_MAX_LIMIT: Type.Integer({ default: 1000000, minimum: 1, description: 'largest accepted limit' }),
+  DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' })
 })
 
 export type Config = Static<typeof ConfigSchema>

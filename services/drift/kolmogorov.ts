@@ -89,9 +89,9 @@ export function durbinCdf (n: number, x: number): number {
   if (2 * h - 1 > 0) H[(m - 1) * m] += Math.pow(2 * h - 1, m) * invFact[m]
 
   const centre = (k - 1) * m + (k - 1)
-  let result: Float64Array | null = null
+  let result: Float64Array<ArrayBuffer> | null = null
   let resultExp = 0
-  let power = H
+  let power: Float64Array<ArrayBuffer> = H
   let powerExp = 0
   for (let e = n; e > 0; e = Math.floor(e / 2)) {
     if (e % 2 === 1) {
@@ -118,7 +118,7 @@ function scaleDown (a: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] *= INV_SCALE
 }
 
-function multiply (a: Float64Array, b: Float64Array, m: number): Float64Array {
+function multiply (a: Float64Array, b: Float64Array, m: number): Float64Array<ArrayBuffer> {
   const out = new Float64Array(m * m)
   for (let i = 0; i < m; i++) {
     for (let l = 0; l < m; l++) {

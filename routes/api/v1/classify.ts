@@ -8,7 +8,7 @@ import {
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
 
 const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { onnx, config } = fastify
+  const { onnx, config, driftLogger } = fastify
 
   fastify.post('/classify', {
     schema: {
@@ -19,10 +19,12 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: IrisFeaturesSchema,
       response: { 200: ClassificationSchema, ...errors }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
     const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
-    return toClassification(model, prediction, 0, rangeWarnings(model, request.body))
+    const result = toClassification(model, prediction, 0, rangeWarnings(model, request.body))
+    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: result.model, latencyMs: reply.elapsedTime, instances: [request.body], predictions: [result] })
+    return result
   })
 
   fastify.post('/classify/batch', {
@@ -33,15 +35,13 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: BatchRequestSchema(config.MAX_BATCH_INSTANCES),
       response: { 200: BatchResponseSchema, ...errors }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { instances } = request.body
     const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
     const prediction = await onnx.predict(model, toRows(model, instances), instances.length)
-    return {
-      predictions: instances.map((inst, i) => toClassification(model, prediction, i, rangeWarnings(model, inst))),
-      batch_size: instances.length,
-      model: { name: model.name, version: model.version }
-    }
+    const predictions = instances.map((inst, i) => toClassification(model, prediction, i, rangeWarnings(model, inst)))
+    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: { name: model.name, version: model.version }, latencyMs: reply.elapsedTime, instances, predictions })
+    return { predictions, batch_size: instances.length, model: { name: model.name, version: model.version } }
   })
 }
 
