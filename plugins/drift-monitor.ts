@@ -80,7 +80,7 @@ export function createDriftMonitor (deps: MonitorDeps) {
         totalSamples: total, minSamples: deps.minSamples, now: (deps.now ?? (() => new Date()))()
       })
       publish(report)
-      const html = renderDriftHtml(report, ref, current, m.classes)
+      const html = renderDriftHtml(report, ref, current)
       await writeHtml(html)
       return { report, html }
     }

@@ -11,7 +11,8 @@ const H = 180
 const PAD = 28
 const COLOURS = { reference: '#4c78a8', current: '#f58518' }
 
-export function renderDriftHtml (report: DriftReport, reference: ReferenceData, current: CurrentData, classes: string[]): string {
+export function renderDriftHtml (report: DriftReport, reference: ReferenceData, current: CurrentData): string {
+  const classes = current.classNames
   const { drift_analysis: a, data_summary: s, recommendations: r } = report
   const features = Object.keys(reference.columns)
   const sections = features.map((f) => {

@@ -18,6 +18,8 @@ export interface ReferenceData {
 export interface CurrentData {
   columns: Record<string, number[]>
   predictions: number[]
+  /** Class name by index: the model's classes, then any other name seen in the log. */
+  classNames: string[]
   rows: number
 }
 
@@ -44,7 +46,7 @@ export function buildDriftReport (input: ReportInput) {
   let prediction: PredictionDrift | null = null
   if (enough) {
     for (const f of features) featureScores[f] = round(columnDrift(reference.columns[f], current.columns[f], true))
-    if (reference.labels !== null) prediction = predictionDrift(reference.labels, current.predictions, input.classes)
+    if (reference.labels !== null) prediction = predictionDrift(reference.labels, current.predictions, current.classNames)
   }
   const columns = [...Object.values(featureScores), ...(prediction === null ? [] : [prediction])]
   const drifted = columns.filter((c) => c.drift_detected).length
@@ -130,5 +132,5 @@ export function toCurrentData (records: Array<{ features: Record<string, number>
     if (k === undefined) { k = index.size; index.set(r.prediction, k) }
     predictions.push(k)
   }
-  return { columns, predictions, rows: predictions.length }
+  return { columns, predictions, classNames: [...index.keys()], rows: predictions.length }
 }
