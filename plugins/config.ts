@@ -32,6 +32,7 @@ export const ConfigSchema = Type.Object({
   PREDICTION_LOG_ENABLED: Type.Boolean({ default: true, description: 'log every served classification for drift reports' }),
   PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1, maximum: 200, description: 'buffer flush period (at most 200 ms)' }),
   PREDICTION_LOG_BUFFER_MAX: Type.Integer({ default: 50000, minimum: 1, description: 'records buffered at most; beyond it new ones are dropped and counted' }),
+  PREDICTION_LOG_MEMORY_ROWS: Type.Integer({ default: 100000, minimum: 0, description: 'newest records per model kept in memory for reports (0: read the log every time)' }),
   PREDICTION_LOG_STREAM_PREFIX: Type.String({ default: 'predictions', minLength: 1, description: 'Redis stream key prefix (one stream per model)' }),
   PREDICTION_LOG_STREAM_MAXLEN: Type.Integer({ default: 1000000, minimum: 1, description: 'approximate cap of each Redis stream (XADD MAXLEN ~)' }),
   PREDICTION_LOG_REDIS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1, description: 'timeout of one Redis command' }),

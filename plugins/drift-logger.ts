@@ -21,7 +21,15 @@ export interface ServedPredictions {
   predictions: Array<{ predicted_class: string, confidence: number }>
 }
 
-export function createDriftLogger (buffer: PredictionBuffer | null, now: () => Date = () => new Date()) {
+export function createDriftLogger (buffer: PredictionBuffer | null, now: () => number = Date.now) {
+  // One ISO string per millisecond, not per record: at high rates many records share it.
+  let lastMs = -1
+  let lastIso = ''
+  const timestamp = () => {
+    const ms = now()
+    if (ms !== lastMs) { lastMs = ms; lastIso = new Date(ms).toISOString() }
+    return lastIso
+  }
   const where = buffer === null ? 'off' : buffer.sink.kind === 'redis' ? 'Redis' : 'local files'
   async function read<T> (fn: () => Promise<T>): Promise<T> {
     if (buffer === null) throw new PredictionLogDisabledError()
@@ -42,7 +50,8 @@ export function createDriftLogger (buffer: PredictionBuffer | null, now: () => D
     /** The hook for classification routes: one record per instance served. */
     logPredictions (served: ServedPredictions): void {
       if (buffer === null) return
-      const ts = now().toISOString()
+      const ts = timestamp()
+      const latency = Math.round(served.latencyMs * 1000) / 1000
       served.instances.forEach((features, i) => buffer.log({
         ts,
         model: served.model.name,
@@ -50,7 +59,7 @@ export function createDriftLogger (buffer: PredictionBuffer | null, now: () => D
         features,
         prediction: served.predictions[i].predicted_class,
         confidence: served.predictions[i].confidence,
-        latency_ms: Math.round(served.latencyMs * 1000) / 1000,
+        latency_ms: latency,
         route: served.route
       }))
     },
@@ -90,8 +99,8 @@ export default fp(async function driftLoggerPlugin (fastify) {
       redis.connect().catch((err: Error) => warn('prediction log: cannot connect to Redis', { err: err.message }))
     }
     const sink = redis === null
-      ? createFileSink(join(config.DATA_DIR, 'predictions'))
-      : createRedisSink(redis, { prefix: config.PREDICTION_LOG_STREAM_PREFIX, maxLen: config.PREDICTION_LOG_STREAM_MAXLEN })
+      ? createFileSink(join(config.DATA_DIR, 'predictions'), { memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
+      : createRedisSink(redis, { prefix: config.PREDICTION_LOG_STREAM_PREFIX, maxLen: config.PREDICTION_LOG_STREAM_MAXLEN, memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
     buffer = createPredictionBuffer({
       sink,
       maxBuffered: config.PREDICTION_LOG_BUFFER_MAX,

@@ -1,10 +1,12 @@
 // Local append-only prediction log: JSON lines, one file per model and UTC day
 // (<dir>/<model>/<YYYY-MM-DD>.jsonl). Reads go backwards from the newest file so a report over the
-// last N rows reads about N lines, however long the log has grown.
+// last N rows reads about N lines, however long the log has grown. This process is the only
+// writer of its directory, so it also keeps the newest `memoryRows` records of each model in
+// memory: repeated reports then parse nothing (parsing 100k lines costs far more than the stats).
 import { appendFile, mkdir, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PredictionSink } from './buffer.js'
-import { isRecord, type PredictionRecord } from './record.js'
+import { encodeRecord, isRecord, type PredictionRecord } from './record.js'
 
 const CHUNK = 1 << 20
 const NEWLINE = 0x0a
@@ -15,9 +17,22 @@ export function safeName (model: string): string {
   return s === '' || s === '.' || s === '..' ? '_' : s
 }
 
-export function createFileSink (dir: string): PredictionSink {
+/** The newest records of a model, oldest first; `all` when no older record exists on disk. */
+interface Tail { records: PredictionRecord[], all: boolean }
+
+export function createFileSink (dir: string, opts: { memoryRows?: number } = {}): PredictionSink {
+  const memoryRows = opts.memoryRows ?? 100_000
   // Per-model totals, counted from disk on first use and kept up to date by write().
   const counts = new Map<string, number>()
+  const tails = new Map<string, Tail>()
+  const made = new Set<string>()
+  // Writes and disk reads one at a time, so a tail read from disk is never missing a concurrent write.
+  let queue: Promise<unknown> = Promise.resolve()
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn)
+    queue = run.catch(() => {})
+    return run
+  }
 
   async function files (model: string): Promise<string[]> {
     try {
@@ -30,34 +45,50 @@ export function createFileSink (dir: string): PredictionSink {
 
   return {
     kind: 'file',
-    async write (records) {
-      const byFile = new Map<string, { model: string, lines: string[] }>()
+    write: (records) => exclusive(async () => {
+      const byFile = new Map<string, { model: string, lines: string[], records: PredictionRecord[] }>()
       for (const r of records) {
         const path = join(safeName(r.model), `${r.ts.slice(0, 10)}.jsonl`)
-        const entry = byFile.get(path) ?? { model: r.model, lines: [] }
-        entry.lines.push(JSON.stringify(r))
-        byFile.set(path, entry)
+        let entry = byFile.get(path)
+        if (entry === undefined) { entry = { model: r.model, lines: [], records: [] }; byFile.set(path, entry) }
+        entry.lines.push(encodeRecord(r))
+        entry.records.push(r)
       }
-      for (const [path, { model, lines }] of byFile) {
-        await mkdir(join(dir, safeName(model)), { recursive: true })
-        await appendFile(join(dir, path), lines.join('\n') + '\n')
+      for (const [path, { model, lines, records: written }] of byFile) {
+        if (!made.has(model)) { await mkdir(join(dir, safeName(model)), { recursive: true }); made.add(model) }
+        await appendFile(join(dir, path), lines.join('\n') + '\n').catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err
+          // The directory was removed under us (rotation by hand, cleanup): recreate it once.
+          await mkdir(join(dir, safeName(model)), { recursive: true })
+          await appendFile(join(dir, path), lines.join('\n') + '\n')
+        })
         if (counts.has(model)) counts.set(model, (counts.get(model) as number) + lines.length)
+        const tail = tails.get(model)
+        if (tail !== undefined) {
+          for (const r of written) tail.records.push(r)
+          if (tail.records.length > memoryRows) { tail.records.splice(0, tail.records.length - memoryRows); tail.all = false }
+        }
       }
-    },
+    }),
     async recent (model, limit) {
-      const lines: string[] = []
-      const names = await files(model)
-      for (let i = names.length - 1; i >= 0 && lines.length < limit; i--) {
-        await tailLines(join(dir, safeName(model), names[i]), limit, lines)
-      }
-      const out: PredictionRecord[] = []
-      for (let i = lines.length - 1; i >= 0; i--) {
-        try {
-          const r: unknown = JSON.parse(lines[i])
-          if (isRecord(r) && r.model === model) out.push(r)
-        } catch { /* a torn last line after a crash is skipped, not fatal */ }
-      }
-      return out
+      const cached = tails.get(model)
+      if (cached !== undefined && (cached.records.length >= limit || cached.all)) return cached.records.slice(-limit)
+      return exclusive(async () => {
+        const lines: string[] = []
+        const names = await files(model)
+        for (let i = names.length - 1; i >= 0 && lines.length < limit; i--) {
+          await tailLines(join(dir, safeName(model), names[i]), limit, lines)
+        }
+        const out: PredictionRecord[] = []
+        for (let i = lines.length - 1; i >= 0; i--) {
+          try {
+            const r: unknown = JSON.parse(lines[i])
+            if (isRecord(r) && r.model === model) out.push(r)
+          } catch { /* a torn last line after a crash is skipped, not fatal */ }
+        }
+        if (memoryRows > 0 && out.length <= memoryRows) tails.set(model, { records: out.slice(), all: lines.length < limit })
+        return out
+      })
     },
     async count (model) {
       const known = counts.get(model)

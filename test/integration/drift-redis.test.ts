@@ -38,6 +38,15 @@ t.test('two replicas log to one Redis stream; the report on one of them sees eve
   t.equal(report.drift_analysis.feature_drift_scores.sepal_width.drift_detected, false)
   t.equal(report.drift_analysis.feature_drift_scores.petal_length.drift_detected, false)
 
+  // Replica a now holds the window in memory; what b logs next reaches it through XRANGE (lastId +.
+  await b.inject({ method: 'POST', url: '/api/v1/classify/batch', payload: { instances: irisRows().slice(0, 5) } })
+  await b.driftLogger.flush()
+  const again = (await a.inject({ method: 'GET', url: '/api/v1/predictions?format=json&limit=200' })).json()
+  t.equal(again.total, 81)
+  t.equal(again.records.length, 81, 'every entry once, none duplicated by the incremental read')
+  t.same(again.records.slice(-5).map((r: { features: unknown }) => r.features), irisRows().slice(0, 5))
+  t.same(again.records[0].features, rows[0])
+
   const health = (await a.inject({ method: 'GET', url: '/health' })).json()
   t.match(health.dependencies.prediction_log, { status: 'up', critical: false, sink: 'Redis', written: 40 })
 })

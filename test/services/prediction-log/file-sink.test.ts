@@ -55,3 +55,18 @@ t.test('CSV export: seed layout, quoting', async (t) => {
     'timestamp,sepal_length,sepal_width,prediction,confidence,model,version,latency_ms,route\n' +
     '2026-11-20T12:00:01.000Z,1,3,"a ""quoted"", class",0.75,iris,1,0.5,/api/v1/classify\n')
 })
+
+t.test('after a first read the newest rows are served from memory, and follow later writes', async (t) => {
+  const dir = t.testdir({})
+  const warm = createFileSink(dir, { memoryRows: 3 })
+  await warm.write([record('iris', 20, 0), record('iris', 20, 1)])
+  t.same((await warm.recent('iris', 10)).map((r) => r.features.sepal_length), [0, 1], 'first read from disk: everything there is')
+  await appendFile(join(dir, 'iris', '2026-11-20.jsonl'), JSON.stringify(record('iris', 20, 7)) + '\n')
+  await warm.write([record('iris', 20, 2)])
+  t.same((await warm.recent('iris', 10)).map((r) => r.features.sepal_length), [0, 1, 2], 'served from memory (a line added behind its back is not seen)')
+  await warm.write([record('iris', 20, 3)])
+  t.same((await warm.recent('iris', 3)).map((r) => r.features.sepal_length), [1, 2, 3], 'capped at memoryRows')
+  t.same((await warm.recent('iris', 10)).map((r) => r.features.sepal_length), [0, 1, 7, 2, 3], 'beyond the cap: back to the file')
+  const cold = createFileSink(dir, { memoryRows: 0 })
+  t.same((await cold.recent('iris', 2)).map((r) => r.features.sepal_length), [2, 3])
+})
