@@ -175,3 +175,19 @@ t.test('records are flushed on shutdown and exported as CSV in the seed layout',
   t.equal(json.total, 4)
   t.same(json.records, lines)
 })
+
+t.test('DRIFT_INTERVAL_SECONDS refreshes the gauges without a request', async (t) => {
+  const app = await buildTestApp(t, env(t.testdir({}), { DRIFT_INTERVAL_SECONDS: '1', DRIFT_DEFAULT_LIMIT: '40' }))
+  await app.inject({ method: 'POST', url: '/api/v1/classify/batch', payload: { instances: shiftedRows(irisRows()).slice(0, 40) } })
+  // Polls for the timer's effect (no report is requested); tap's timeout bounds the wait.
+  let metrics = ''
+  while (!/drift_analyzed_samples\{model="iris"\} 40/.test(metrics)) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  }
+  t.match(metrics, /drift_detected\{model="iris",feature="sepal_length"\} 1/)
+  // 40 shifted setosa rows against all three classes: every column, the class mix included, drifts.
+  t.match(metrics, /drift_share_of_drifted_columns\{model="iris"\} 1\n/)
+  t.match(metrics, /drift_dataset_drift\{model="iris"\} 1\n/)
+  t.match(metrics, /drift_detected\{model="iris",feature="prediction"\} 1/)
+})
