@@ -7,9 +7,14 @@ import type { ReferenceData } from './report.js'
 export const REFERENCE_FILE = 'reference.csv'
 const LABEL_COLUMNS = ['label', 'species', 'target', 'class', 'class_index', 'y']
 
-/** The feature names requests are logged with, in the model's order (as classification's toRows uses them). */
+/**
+ * The feature names requests are logged with: a 4-input model is served the Iris measurements
+ * (in its own order when its metadata names them, else in Iris order, as classification's toRows
+ * does); any other model logs its own input names.
+ */
 export function loggedFeatureNames (model: { featureNames: string[] }): string[] {
-  return model.featureNames.every((f) => (FEATURE_NAMES as readonly string[]).includes(f)) ? model.featureNames : [...FEATURE_NAMES]
+  if (model.featureNames.every((f) => (FEATURE_NAMES as readonly string[]).includes(f))) return model.featureNames
+  return model.featureNames.length === FEATURE_NAMES.length ? [...FEATURE_NAMES] : model.featureNames
 }
 
 export function parseReferenceCsv (text: string, features: string[], classes: string[], source: string): ReferenceData {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { columnDrift } from '../../../services/drift/column-drift.js'
 import { binnedShares, psi, wassersteinNormed, jensenShannon } from '../../../services/drift/stats.js'
 import { buildDriftReport, toCurrentData, type ReferenceData } from '../../../services/drift/report.js'
-import { parseReferenceCsv } from '../../../services/drift/reference.js'
+import { loggedFeatureNames, parseReferenceCsv } from '../../../services/drift/reference.js'
 import { renderDriftHtml } from '../../../services/drift/html.js'
 
 /** Deterministic spread of values: a linear congruential generator, no Math.random. */
@@ -50,6 +50,9 @@ t.test('reference.csv: header matched case-insensitively, class names or indices
   t.throws(() => parseReferenceCsv('x\nabc\n', ['x'], [], 's.csv'), /s\.csv row 2: x is not a number/)
   t.throws(() => parseReferenceCsv('y\n1\n', ['x'], [], 's.csv'), /lacks the feature column\(s\) x/)
   t.equal(parseReferenceCsv('x\n1\n', ['x'], [], 's').labels, null)
+  t.same(loggedFeatureNames({ featureNames: ['petal_width', 'petal_length', 'sepal_width', 'sepal_length'] }), ['petal_width', 'petal_length', 'sepal_width', 'sepal_length'])
+  t.same(loggedFeatureNames({ featureNames: ['f0', 'f1', 'f2', 'f3'] }), ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'])
+  t.same(loggedFeatureNames({ featureNames: ['x1', 'x2'] }), ['x1', 'x2'])
 })
 
 t.test('report: status ladder, dataset drift at share >= 0.5, insufficient data', async (t) => {
