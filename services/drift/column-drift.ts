@@ -3,7 +3,7 @@
 // One deliberate difference: "chi-square" is the 2×k homogeneity test, not Evidently's goodness of
 // fit against reference shares, which ignores the reference's own sampling noise and over-alarms.
 import { ks2samp } from './ks.js'
-import { binnedShares, chiSquareHomogeneity, jensenShannon, psi, wassersteinNormed, zTestProportions } from './stats.js'
+import { binnedShares, chiSquareHomogeneity, distinct, distinctValues, jensenShannon, psi, wassersteinNormed, zTestProportions } from './stats.js'
 
 export type StatTest = 'kolmogorov_smirnov' | 'chi_square' | 'z_test' | 'wasserstein_distance_normed' | 'jensen_shannon_distance'
 
@@ -28,7 +28,7 @@ export const P_VALUE_THRESHOLD = 0.05
 export const DISTANCE_THRESHOLD = 0.1
 
 export function distinctCount (a: number[], b: number[]): number {
-  return new Set([...a, ...b]).size
+  return distinct([a, b])
 }
 
 /** Picks the test as Evidently does and applies it; `numeric` is false for class labels. */
@@ -64,7 +64,7 @@ export function columnDrift (reference: number[], current: number[], numeric: bo
 
 /** Counts per distinct value of reference ∪ current, in ascending value order. */
 export function countTable (reference: number[], current: number[]): { keys: number[], reference: number[], current: number[] } {
-  const keys = [...new Set([...reference, ...current])].sort((a, b) => a - b)
+  const keys = [...distinctValues([reference, current])].sort((a, b) => a - b)
   const index = new Map(keys.map((k, i) => [k, i]))
   const r = new Array<number>(keys.length).fill(0)
   const c = new Array<number>(keys.length).fill(0)

@@ -3,7 +3,7 @@
 // counts are embedded, so the page stays small whatever the number of rows (unlike reports that
 // embed every value).
 import type { CurrentData, DriftReport, ReferenceData } from './report.js'
-import { histogram } from './stats.js'
+import { distinctValues, histogram } from './stats.js'
 
 const BINS = 10
 const W = 420
@@ -59,8 +59,10 @@ function featureSvg (name: string, ref: number[], cur: number[]): string {
 }
 
 function barsSvg (name: string, classes: string[], ref: number[], cur: number[]): string {
-  const keys = [...new Set([...ref, ...cur])].sort((a, b) => a - b)
-  const share = (xs: number[], k: number) => xs.length === 0 ? 0 : xs.filter((x) => x === k).length / xs.length
+  const keys = [...distinctValues([ref, cur])].sort((a, b) => a - b)
+  const tally = (xs: number[]) => { const m = new Map<number, number>(); for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1); return m }
+  const [refCounts, curCounts] = [tally(ref), tally(cur)]
+  const share = (xs: number[], k: number) => xs.length === 0 ? 0 : ((xs === ref ? refCounts : curCounts).get(k) ?? 0) / xs.length
   const bw = (W - 2 * PAD) / Math.max(keys.length, 1)
   const rects = keys.flatMap((k, i) => [[share(ref, k), 0, COLOURS.reference, 'reference'], [share(cur, k), bw / 2, COLOURS.current, 'current']].map(([v, off, colour, label]) => {
     const h = (H - 2 * PAD) * (v as number)

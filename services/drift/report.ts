@@ -122,15 +122,17 @@ function round<T extends ColumnDrift> (c: T): T {
  * ones). Records lacking a feature (another model's shape) are left out.
  */
 export function toCurrentData (records: Array<{ features: Record<string, number>, prediction: string }>, features: string[], classes: string[]): CurrentData {
-  const columns: Record<string, number[]> = Object.fromEntries(features.map((f) => [f, []]))
+  const columns: number[][] = features.map(() => [])
   const index = new Map(classes.map((c, i) => [c, i]))
   const predictions: number[] = []
-  for (const r of records) {
-    if (!features.every((f) => Number.isFinite(r.features?.[f]))) continue
-    for (const f of features) columns[f].push(r.features[f])
+  next: for (const r of records) {
+    const values = r.features
+    if (values === undefined || values === null) continue
+    for (const f of features) if (!Number.isFinite(values[f])) continue next
+    for (let j = 0; j < features.length; j++) columns[j].push(values[features[j]])
     let k = index.get(r.prediction)
     if (k === undefined) { k = index.size; index.set(r.prediction, k) }
     predictions.push(k)
   }
-  return { columns, predictions, classNames: [...index.keys()], rows: predictions.length }
+  return { columns: Object.fromEntries(features.map((f, j) => [f, columns[j]])), predictions, classNames: [...index.keys()], rows: predictions.length }
 }

@@ -34,7 +34,7 @@ export function chiSquareHomogeneity (reference: number[], current: number[], co
 
 /** Evidently's two-proportion Z test on a column with at most two values (p = 2·Φ(-|z|)). */
 export function zTestProportions (reference: number[], current: number[]): number {
-  const keys = [...new Set([...reference, ...current])].sort((a, b) => a - b)
+  const keys = [...distinctValues([reference, current])].sort((a, b) => a - b)
   const hits = (xs: number[]) => xs.filter((x) => x === keys[0]).length
   const [n1, n2] = [reference.length, current.length]
   const [p1, p2] = [hits(reference) / n1, hits(current) / n2]
@@ -76,13 +76,20 @@ export function wassersteinNormed (reference: ArrayLike<number>, current: ArrayL
   return wasserstein(reference, current) / Math.max(populationStd(reference), 0.001)
 }
 
-/** numpy's histogram_bin_edges(values, bins='sturges'): ⌈log2 N + 1⌉ equal bins over [min, max]. */
-export function sturgesEdges (values: ArrayLike<number>): number[] {
+/**
+ * numpy's histogram_bin_edges(values, bins='sturges') over the concatenation of `samples`:
+ * ⌈log2 N + 1⌉ equal bins over [min, max] (no copy of the samples is made).
+ */
+export function sturgesEdges (...samples: Array<ArrayLike<number>>): number[] {
   let lo = Infinity
   let hi = -Infinity
-  for (let i = 0; i < values.length; i++) { if (values[i] < lo) lo = values[i]; if (values[i] > hi) hi = values[i] }
+  let n = 0
+  for (const values of samples) {
+    n += values.length
+    for (let i = 0; i < values.length; i++) { if (values[i] < lo) lo = values[i]; if (values[i] > hi) hi = values[i] }
+  }
   if (lo === hi) return [lo - 0.5, hi + 0.5]
-  const bins = Math.ceil(Math.log2(values.length) + 1)
+  const bins = Math.ceil(Math.log2(n) + 1)
   return Array.from({ length: bins + 1 }, (_, i) => i === bins ? hi : lo + (hi - lo) * i / bins)
 }
 
@@ -107,14 +114,24 @@ export function histogram (values: ArrayLike<number>, edges: number[]): number[]
  * more than 20 distinct reference values, else one bin per distinct value; returns shares.
  */
 export function binnedShares (reference: number[], current: number[], numeric: boolean): { reference: number[], current: number[] } {
-  if (numeric && new Set(reference).size > 20) {
-    const edges = sturgesEdges([...reference, ...current])
+  if (numeric && distinct([reference]) > 20) {
+    const edges = sturgesEdges(reference, current)
     return { reference: shares(histogram(reference, edges)), current: shares(histogram(current, edges)) }
   }
-  const keys = [...new Set([...reference, ...current])].sort((a, b) => a - b)
-  const count = (xs: number[]) => { const m = new Map<number, number>(); for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1); return keys.map((k) => m.get(k) ?? 0) }
+  const keys = [...distinctValues([reference, current])].sort((a, b) => a - b)
+  const index = new Map(keys.map((k, i) => [k, i]))
+  const count = (xs: number[]) => { const c = new Array<number>(keys.length).fill(0); for (const x of xs) c[index.get(x) as number]++; return c }
   return { reference: shares(count(reference)), current: shares(count(current)) }
 }
+
+/** Distinct values of several samples together (NaN excluded by the callers' validation). */
+export function distinctValues (samples: number[][]): Set<number> {
+  const set = new Set<number>()
+  for (const xs of samples) for (const x of xs) set.add(x)
+  return set
+}
+
+export const distinct = (samples: number[][]): number => distinctValues(samples).size
 
 function shares (counts: number[]): number[] {
   const total = counts.reduce((a, b) => a + b, 0)
