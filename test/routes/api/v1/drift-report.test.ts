@@ -5,7 +5,6 @@ import { buildTestApp } from '../../../helpers/app.js'
 import { CLASSES, everyOther, irisModelsDir, irisRows, shiftedRows } from '../../../helpers/drift.js'
 import { FEATURE_NAMES } from '../../../../services/schemas/iris.js'
 
-// One model directory for the whole file: the Python peer trains it once.
 const modelsDir = await irisModelsDir(t)
 const env = (dataDir: string, extra: Record<string, string> = {}) => ({ MODELS_DIR: modelsDir, DEFAULT_MODEL: 'iris', DATA_DIR: dataDir, ...extra })
 
@@ -23,7 +22,7 @@ t.test('a shifted stream flags sepal_length and petal_width, not the other featu
   const scores = body.drift_analysis.feature_drift_scores
   t.same(Object.keys(scores), FEATURE_NAMES)
   for (const f of FEATURE_NAMES) {
-    t.equal(scores[f].statistical_test, 'kolmogorov_smirnov', `${f}: KS for a reference of 150 rows`)
+    t.equal(scores[f].statistical_test, 'kolmogorov_smirnov', `${f}: KS for a reference of 120 rows`)
     t.equal(scores[f].method, 'exact')
     t.equal(scores[f].threshold, 0.05)
   }
@@ -45,7 +44,7 @@ t.test('a shifted stream flags sepal_length and petal_width, not the other featu
   t.equal(body.drift_analysis.number_of_columns, 5)
   t.equal(body.drift_analysis.overall_drift_score, Number((drifted / 5).toFixed(4)))
   t.equal(body.drift_analysis.drift_detected, drifted / 5 >= 0.5)
-  t.same(body.data_summary, { reference_samples: 150, analyzed_samples: 75, total_production_samples: 75, minimum_samples: 30, reference_source: 'iris/1/reference.csv', model: { name: 'iris', version: '1' } })
+  t.same(body.data_summary, { reference_samples: 120, analyzed_samples: 75, total_production_samples: 75, minimum_samples: 30, reference_source: 'iris/1/reference.csv', model: { name: 'iris', version: '1' } })
   t.same(body.recommendations.investigate_features, ['sepal_length', 'petal_width'])
   t.equal(body.recommendations.retrain_model, drifted >= 3)
   t.equal(body.recommendations.monitoring_status, drifted >= 4 ? 'HIGH_DRIFT' : drifted === 3 ? 'MEDIUM_DRIFT' : 'LOW_DRIFT')
