@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -55,6 +56,13 @@ t.test('a shifted stream flags sepal_length and petal_width, not the other featu
   t.match(metrics, new RegExp(`drift_score\\{model="iris",feature="sepal_width",test="kolmogorov_smirnov"\\} ${scores.sepal_width.drift_score}`))
   t.match(metrics, /drift_analyzed_samples\{model="iris"\} 75/)
   t.match(metrics, /prediction_log_records_total\{outcome="written"\} 75/)
+  // Prometheus' own linter on the exposition: it parses, and none of its complaints is about ours
+  // (it does flag prom-client's default nodejs_*_total gauges).
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' })
+  t.equal(lint.error, undefined, 'promtool runs (installed by scripts/setup-test-env.sh)')
+  const complaints = `${lint.stdout}${lint.stderr}`.split('\n').filter((l) => l.trim() !== '')
+  t.notOk(complaints.some((l) => /error|parse/i.test(l)), 'the exposition parses')
+  t.same(complaints.filter((l) => /^(drift_|prediction_log_)/.test(l)), [], 'no lint finding on the drift and log metrics')
 })
 
 t.test('an unshifted stream from the training population raises no drift', async (t) => {
