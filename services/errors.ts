@@ -22,3 +22,4 @@ export const RETRY_AFTER_SECONDS = 1
 // in their own error shape ({"error": message}) with the same status codes.
 export const TensorInvalidError = createError('GW_TENSOR_INVALID', '%s', 400)
 export const ProtocolUnsupportedError = createError('GW_PROTOCOL_UNSUPPORTED', '%s', 501)
+export const ServableNotFoundError = createError('GW_SERVABLE_NOT_FOUND', '%s', 404)
