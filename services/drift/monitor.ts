@@ -1,7 +1,7 @@
 // Drift reports for a served model: its newest logged predictions against the training rows saved
 // with the version (reference.csv, parsed once per version), published to gauges and rendered as
 // the HTML report written to `reportPath` (atomically).
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Gauge } from 'prom-client'
 import { DriftReferenceMissingError } from '../errors.js'
@@ -70,6 +70,7 @@ export function createDriftMonitor (deps: MonitorDeps) {
       await writeFile(tmp, html)
       await rename(tmp, deps.reportPath)
     } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {})
       deps.onWriteError?.(err as Error)
     }
   }

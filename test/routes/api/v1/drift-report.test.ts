@@ -216,4 +216,5 @@ t.test('concurrent reports each answer and leave one whole drift_report.html; an
   const res = await other.inject({ method: 'GET', url: '/api/v1/drift-report?limit=75' })
   t.equal(res.statusCode, 200)
   t.equal(res.json().recommendations.monitoring_status, 'NO_DRIFT')
+  t.same((await readdir(join(root, 'b'))).sort(), ['drift_report.html', 'predictions'], 'the failed temp file is removed')
 })
