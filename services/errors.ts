@@ -21,3 +21,7 @@ export const PredictionLogDisabledError = createError('GW_PREDICTION_LOG_DISABLE
 
 /** Seconds a client should wait before retrying after a 503 caused by back-pressure. */
 export const RETRY_AFTER_SECONDS = 1
+
+// Admin routes and caches (issue 3, caching half)
+export const AdminDisabledError = createError('GW_ADMIN_DISABLED', 'Admin routes are disabled: ADMIN_TOKEN is not set on this gateway', 403)
+export const EmbeddingUnavailableError = createError('GW_EMBEDDING_UNAVAILABLE', 'No embedding source for the semantic cache: %s', 503)
