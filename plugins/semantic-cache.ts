@@ -25,7 +25,7 @@ export default fp(async function semanticCachePlugin (fastify) {
   const events = cache.recorder.events('semantic', redis === undefined ? 'memory' : 'redis')
   const similarity = new Histogram({ name: 'semantic_cache_similarity', help: 'Best candidate similarity per semantic lookup', buckets: [...SIMILARITY_BUCKETS], registers: [metrics.registry] })
   const rejections = new Counter({ name: 'semantic_cache_guard_rejections_total', help: 'Candidates above the threshold vetoed by the lexical guard', labelNames: ['reason'], registers: [metrics.registry] })
-  new Gauge({ name: 'semantic_cache_entries', help: 'Entries held by this replica', registers: [metrics.registry], collect () { this.set(store.size) } }) // eslint-disable-line no-new
+  new Gauge({ name: 'semantic_cache_entries', help: 'Entries held by this replica', registers: [metrics.registry], collect () { this.set(store.size) } })
 
   const syncError = (operation: string, err: Error) => {
     events.error(operation, err)
