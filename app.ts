@@ -22,13 +22,13 @@ export async function buildApp (opts: AppOptions = {}) {
     logger: opts.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.BODY_LIMIT,
     pluginTimeout: config.PLUGIN_TIMEOUT_MS,
-    routerOptions: { ignoreTrailingSlash: true }
+    routerOptions: { ignoreTrailingSlash: true },
+    disableRequestLogging: true
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())
-
-  await app.register(autoload, { dir: join(here, 'plugins'), options: { config } })
-  await app.register(autoload, { dir: join(here, 'routes'), autoHooks: true, cascadeHooks: true })
+  // A body sent as text/plain is a client mistake here, better answered 415 than parsed as a string.
+  app.removeContentTypeParser('text/plain')
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode ?? 500
@@ -39,7 +39,7 @@ export async function buildApp (opts: AppOptions = {}) {
       statusCode: status,
       code: err.code ?? 'GW_INTERNAL',
       error: httpReason(status),
-      message: err.validation !== undefined ? validationMessage(err) : status >= 500 && err.code === undefined ? 'Internal Server Error' : err.message
+      message: describe(err, request.headers['content-type'])
     })
   })
 
@@ -47,7 +47,18 @@ export async function buildApp (opts: AppOptions = {}) {
     reply.code(404).send({ statusCode: 404, code: 'GW_ROUTE_NOT_FOUND', error: 'Not Found', message: `Route ${request.method} ${request.url} not found` })
   })
 
+  // Handlers are set before the routes load: each route context keeps the handlers it was created with.
+  await app.register(autoload, { dir: join(here, 'plugins'), options: { config } })
+  await app.register(autoload, { dir: join(here, 'routes'), autoHooks: true, cascadeHooks: true })
+
   return app
+}
+
+function describe (err: FastifyError, contentType: string | undefined): string {
+  if (err.validation !== undefined) return validationMessage(err)
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return `Unsupported Media Type: ${contentType ?? 'none'}; send application/json`
+  if ((err.statusCode ?? 500) >= 500 && err.code === undefined) return 'Internal Server Error'
+  return err.message
 }
 
 /** Ajv's message plus the offending name, which Ajv keeps in params (e.g. an unexpected property). */

@@ -41,7 +41,20 @@ export const ConfigSchema = Type.Object({
   SEMANTIC_MIN_WORDS: Type.Integer({ default: 3, minimum: 1, description: 'shorter prompts are only cached exactly (short prompts collapse together)' }),
   EMBED_MODEL: Type.String({ default: 'all-minilm', description: 'Ollama embedding model of the semantic cache' }),
   EMBED_ONNX_DIR: Type.String({ default: '', description: 'local sentence encoder (model.onnx + tokenizer.json) instead of Ollama' }),
-  EMBED_MAX_TOKENS: Type.Integer({ default: 256, minimum: 8, description: 'ONNX encoder truncation length' })
+  EMBED_MAX_TOKENS: Type.Integer({ default: 256, minimum: 8, description: 'ONNX encoder truncation length' }),
+  // Prediction logging and drift (issue 5). REDIS_URL (above) also moves the prediction log to a Redis stream.
+  DATA_DIR: Type.String({ default: join(projectRoot, 'data'), description: 'prediction log files and drift_report.html' }),
+  PREDICTION_LOG_ENABLED: Type.Boolean({ default: true, description: 'log every served classification for drift reports' }),
+  PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1, maximum: 200, description: 'buffer flush period (at most 200 ms)' }),
+  PREDICTION_LOG_BUFFER_MAX: Type.Integer({ default: 50000, minimum: 1, description: 'records buffered at most; beyond it new ones are dropped and counted' }),
+  PREDICTION_LOG_MEMORY_ROWS: Type.Integer({ default: 100000, minimum: 0, description: 'newest records per model kept in memory for reports (0: read the log every time)' }),
+  PREDICTION_LOG_STREAM_PREFIX: Type.String({ default: 'predictions', minLength: 1, description: 'Redis stream key prefix (one stream per model)' }),
+  PREDICTION_LOG_STREAM_MAXLEN: Type.Integer({ default: 1000000, minimum: 1, description: 'approximate cap of each Redis stream (XADD MAXLEN ~)' }),
+  PREDICTION_LOG_REDIS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1, description: 'timeout of one Redis command' }),
+  DRIFT_MIN_SAMPLES: Type.Integer({ default: 30, minimum: 1, description: 'fewer logged rows than this give INSUFFICIENT_DATA' }),
+  DRIFT_DEFAULT_LIMIT: Type.Integer({ default: 100, minimum: 1, description: 'rows a drift report analyses when no limit is given' }),
+  DRIFT_MAX_LIMIT: Type.Integer({ default: 1000000, minimum: 1, description: 'largest accepted limit' }),
+  DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' })
 })
 
 export type Config = Static<typeof ConfigSchema>

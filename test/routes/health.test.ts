@@ -28,7 +28,8 @@ t.test('/health/ready is 503 when the default model is missing', async (t) => {
 
 t.test('/metrics exposes request, inference and batching series with values', async (t) => {
   const app = await buildTestApp(t)
-  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/api/v1/classify', payload: SETOSA })
+  // no-cache: each request reaches the model instead of the exact cache
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/api/v1/classify', payload: SETOSA, headers: { 'cache-control': 'no-cache' } })
   await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { nope: 1 } })
   const res = await app.inject('/metrics')
   t.equal(res.statusCode, 200)
@@ -52,7 +53,9 @@ t.test('/docs/json describes every route', async (t) => {
     t.ok(ops !== undefined, `${path} documented`)
     for (const op of Object.values(ops ?? {}) as Array<{ summary?: string }>) t.type(op.summary, 'string', `${path} has a summary`)
   }
-  t.equal((await app.inject('/docs')).statusCode, 302)
+  const ui = await app.inject('/docs')
+  t.equal(ui.statusCode, 200)
+  t.match(ui.body, /swagger-ui/)
 })
 
 t.test('a bad setting stops start-up with a message naming it', async (t) => {
@@ -60,4 +63,20 @@ t.test('a bad setting stops start-up with a message naming it', async (t) => {
   await t.rejects(buildApp({ env: { PORT: 'eighty' }, logger: false }), { message: 'Invalid configuration: env/PORT must be integer' })
   await t.rejects(buildApp({ env: { BATCHING: 'maybe' }, logger: false }), { message: /env\/BATCHING must be boolean/ })
   await t.rejects(buildApp({ env: { LOG_LEVEL: 'loud' }, logger: false }), { message: /env\/LOG_LEVEL must be equal to one of the allowed values/ })
+})
+
+t.test('one log line per request, without headers', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const { buildApp } = await import('../../app.js')
+  const stream = { write: (line: string) => { lines.push(JSON.parse(line)) } }
+  const app = await buildApp({ env: {}, logger: { level: 'info', stream } })
+  t.teardown(() => app.close())
+  await app.ready()
+  lines.length = 0
+  await app.inject({ method: 'POST', url: '/api/v1/classify', payload: SETOSA, headers: { authorization: 'Bearer secret-token' } })
+  const requestLines = lines.filter((l) => l.msg === 'request completed')
+  t.equal(requestLines.length, 1)
+  t.match(requestLines[0], { method: 'POST', url: '/api/v1/classify', route: '/api/v1/classify', statusCode: 200 })
+  t.type(requestLines[0].responseTimeMs, 'number')
+  t.notMatch(JSON.stringify(lines), /secret-token/)
 })
