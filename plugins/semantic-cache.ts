@@ -18,7 +18,12 @@ declare module 'fastify' {
 
 export default fp(async function semanticCachePlugin (fastify) {
   const { config, metrics, health, log, redis, cache } = fastify
-  const onnx = config.EMBED_ONNX_DIR === '' ? null : await createOnnxEncoder(config.EMBED_ONNX_DIR, { maxTokens: config.EMBED_MAX_TOKENS })
+  // A configured but unreadable encoder is a deployment error: fail the boot, naming the directory.
+  const onnx = config.EMBED_ONNX_DIR === ''
+    ? null
+    : await createOnnxEncoder(config.EMBED_ONNX_DIR, { maxTokens: config.EMBED_MAX_TOKENS }).catch((err: Error) => {
+      throw new Error(`Cannot load the sentence encoder in EMBED_ONNX_DIR=${config.EMBED_ONNX_DIR} (model.onnx + tokenizer.json): ${err.message}`, { cause: err })
+    })
   const embedder = onnx ?? ollamaEmbedder(() => (fastify as unknown as { ollama?: OllamaEmbed }).ollama, config.EMBED_MODEL)
   const ttlMs = config.SEMANTIC_TTL_SECONDS * 1000
   const store = createSemanticStore({ threshold: config.SEMANTIC_THRESHOLD, maxEntries: config.SEMANTIC_MAX_ENTRIES, ttlMs, minWords: config.SEMANTIC_MIN_WORDS })
@@ -54,7 +59,6 @@ export default fp(async function semanticCachePlugin (fastify) {
     store,
     shared,
     minWords: config.SEMANTIC_MIN_WORDS,
-    ttlMs,
     onError: syncError,
     record ({ hit, savedMs, best, rejected }) {
       if (best !== null) { similarity.observe(best); cache.stats.similarity(best) }

@@ -120,3 +120,7 @@ test('Redis: entries carry the TTL; max entries trims the oldest everywhere', as
   await until(() => b.semanticCache.store.has(ids[2]) && !b.semanticCache.store.has(ids[0]))
   t.same([a.semanticCache.store.size, b.semanticCache.store.size], [2, 2])
 })
+
+test('a configured but missing encoder directory fails the boot, naming it', async (t) => {
+  await t.rejects(build(t, { EMBED_ONNX_DIR: '/nonexistent/encoder' }), /Cannot load the sentence encoder in EMBED_ONNX_DIR=\/nonexistent\/encoder \(model\.onnx \+ tokenizer\.json\): ENOENT/)
+})
