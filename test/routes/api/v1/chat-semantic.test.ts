@@ -1,5 +1,7 @@
 import t, { type Test } from 'tap'
 import { buildApp } from '../../../../app.js'
+import { freePort } from '../../../../bench/lib.js'
+import { buildTestApp } from '../../../helpers/app.js'
 import { doubleEmbedding, startOllamaDouble } from '../../../helpers/ollama-double.js'
 import { startRedis, until } from '../../../helpers/redis.js'
 
@@ -97,4 +99,12 @@ t.test('two gateways on one Redis: a semantic entry stored by one is served by t
   t.match(hit.cache_info, { cache_hit: true, cache_type: 'semantic', matched_prompt: 'What is artificial intelligence?' })
   t.equal(hit.response, 'Answer to: What is artificial intelligence?')
   t.equal(ollama.calls['/api/generate'], 1)
+})
+
+t.test('no Ollama: 503 naming it, the request does not hang, nothing is invented', async (t) => {
+  const app = await buildTestApp(t, { OLLAMA_URL: `http://127.0.0.1:${await freePort()}` })
+  const res = await ask(app, { prompt: 'What is artificial intelligence?' })
+  t.equal(res.statusCode, 503)
+  t.match(res.json().message, /Ollama/i)
+  t.equal(app.semanticCache.store.size, 0)
 })
