@@ -54,7 +54,13 @@ export const ConfigSchema = Type.Object({
   DRIFT_MIN_SAMPLES: Type.Integer({ default: 30, minimum: 1, description: 'fewer logged rows than this give INSUFFICIENT_DATA' }),
   DRIFT_DEFAULT_LIMIT: Type.Integer({ default: 100, minimum: 1, description: 'rows a drift report analyses when no limit is given' }),
   DRIFT_MAX_LIMIT: Type.Integer({ default: 1000000, minimum: 1, description: 'largest accepted limit' }),
-  DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' })
+  DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' }),
+  // Serving protocols (issue 4a): KServe V2 and TF-Serving-compatible REST, the gRPC front.
+  PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 and /v1/models request body, bytes (Triton: 64 MB)' }),
+  GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
+  GRPC_HOST: Type.String({ default: '0.0.0.0' }),
+  GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
+  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' })
 })
 
 export type Config = Static<typeof ConfigSchema>

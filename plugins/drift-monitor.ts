@@ -25,7 +25,10 @@ export default fp(async function driftMonitorPlugin (fastify) {
     samples: new Gauge({ name: 'drift_analyzed_samples', help: 'Logged predictions analysed by the last report', labelNames: ['model'] as const, registers })
   }
   await mkdir(config.DATA_DIR, { recursive: true })
-  const monitor = createDriftMonitor({ onnx, driftLogger, gauges, minSamples: config.DRIFT_MIN_SAMPLES, reportPath: join(config.DATA_DIR, 'drift_report.html') })
+  const monitor = createDriftMonitor({
+    onnx, driftLogger, gauges, minSamples: config.DRIFT_MIN_SAMPLES, reportPath: join(config.DATA_DIR, 'drift_report.html'),
+    onWriteError: (err) => log.warn({ err: err.message }, 'drift report: cannot write drift_report.html')
+  })
 
   let running: Promise<unknown> | null = null
   const timer = config.DRIFT_INTERVAL_SECONDS === 0 || !driftLogger.enabled

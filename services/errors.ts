@@ -25,3 +25,9 @@ export const RETRY_AFTER_SECONDS = 1
 // Admin routes and caches (issue 3, caching half)
 export const AdminDisabledError = createError('GW_ADMIN_DISABLED', 'Admin routes are disabled: ADMIN_TOKEN is not set on this gateway', 403)
 export const EmbeddingUnavailableError = createError('GW_EMBEDDING_UNAVAILABLE', 'No embedding source for the semantic cache: %s', 503)
+
+// Serving protocols (KServe V2 / Triton, TF Serving, gRPC fronts): the protocol routes render these
+// in their own error shape ({"error": message}) with the same status codes.
+export const TensorInvalidError = createError('GW_TENSOR_INVALID', '%s', 400)
+export const ProtocolUnsupportedError = createError('GW_PROTOCOL_UNSUPPORTED', '%s', 501)
+export const ServableNotFoundError = createError('GW_SERVABLE_NOT_FOUND', '%s', 404)

@@ -1,7 +1,7 @@
 // Drift reports for a served model: its newest logged predictions against the training rows saved
 // with the version (reference.csv, parsed once per version), published to gauges and rendered as
 // the HTML report written to `reportPath` (atomically).
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Gauge } from 'prom-client'
 import { DriftReferenceMissingError } from '../errors.js'
@@ -19,12 +19,15 @@ export interface MonitorDeps {
   gauges: DriftGauges
   minSamples: number
   reportPath: string
+  /** The HTML file could not be written: the report is still answered. */
+  onWriteError?: (err: Error) => void
   now?: () => Date
 }
 
 export function createDriftMonitor (deps: MonitorDeps) {
   const references = new Map<string, Promise<ReferenceData>>()
   const published = new Map<string, Array<[string, string]>>()
+  let writes = 0
 
   const featuresOf = loggedFeatureNames
 
@@ -62,9 +65,14 @@ export function createDriftMonitor (deps: MonitorDeps) {
 
   async function writeHtml (html: string): Promise<void> {
     // Temp file + rename: a reader never sees half a report.
-    const tmp = `${deps.reportPath}.${process.pid}.tmp`
-    await writeFile(tmp, html)
-    await rename(tmp, deps.reportPath)
+    const tmp = `${deps.reportPath}.${process.pid}.${++writes}.tmp`
+    try {
+      await writeFile(tmp, html)
+      await rename(tmp, deps.reportPath)
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {})
+      deps.onWriteError?.(err as Error)
+    }
   }
 
   return {

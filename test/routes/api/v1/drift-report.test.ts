@@ -198,3 +198,23 @@ t.test('DRIFT_INTERVAL_SECONDS refreshes the gauges without a request', async (t
   t.match(metrics, /drift_dataset_drift\{model="iris"\} 1\n/)
   t.match(metrics, /drift_detected\{model="iris",feature="prediction"\} 1/)
 })
+
+t.test('concurrent reports each answer and leave one whole drift_report.html; an unwritable file does not fail the report', async (t) => {
+  // b/ holds a directory where drift_report.html should go.
+  const root = t.testdir({ a: {}, b: { 'drift_report.html': {} } })
+  const dataDir = join(root, 'a')
+  const app = await buildTestApp(t, env(dataDir))
+  await app.inject({ method: 'POST', url: '/api/v1/classify/batch', payload: { instances: everyOther(irisRows()) } })
+  const answers = await Promise.all([40, 50, 60, 70, 75].map((limit) => app.inject({ method: 'GET', url: `/api/v1/drift-report?limit=${limit}&format=html` })))
+  t.same(answers.map((a) => a.statusCode), [200, 200, 200, 200, 200])
+  const file = await readFile(join(dataDir, 'drift_report.html'), 'utf8')
+  t.ok(answers.some((a) => a.body === file), 'the file is one of the reports, whole')
+  t.same((await readdir(dataDir)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left')
+
+  const other = await buildTestApp(t, env(join(root, 'b')))
+  await other.inject({ method: 'POST', url: '/api/v1/classify/batch', payload: { instances: everyOther(irisRows()) } })
+  const res = await other.inject({ method: 'GET', url: '/api/v1/drift-report?limit=75' })
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().recommendations.monitoring_status, 'NO_DRIFT')
+  t.same((await readdir(join(root, 'b'))).sort(), ['drift_report.html', 'predictions'], 'the failed temp file is removed')
+})
