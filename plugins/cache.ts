@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import { createExactCache, type BypassReason, type ExactCacheEvents, type WrapOptions } from '../services/cache/exact.js'
-import { cacheKey } from '../services/cache/keys.js'
+import { cacheKey, isDeterministic } from '../services/cache/keys.js'
 import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
 import { createMemoryStore, createRedisStore } from '../services/cache/stores.js'
 
@@ -52,6 +52,8 @@ export function createCache (deps: { exact: ReturnType<typeof createExactCache>,
   const { exact, recorder } = deps
   return {
     key: cacheKey,
+    /** For generate/chat: cache only when temperature is 0 or a seed is fixed. */
+    isDeterministic,
     /** For any caller (e.g. deterministic generate/chat): returns the value and HIT, MISS or BYPASS. */
     wrap: exact.wrap,
     /** For a route: honours Cache-Control: no-cache and sets the x-cache header. */

@@ -18,14 +18,19 @@ declare module 'fastify' {
 
 export default fp(async function semanticCachePlugin (fastify) {
   const { config, metrics, health, log, redis, cache } = fastify
-  const onnx = config.EMBED_ONNX_DIR === '' ? null : await createOnnxEncoder(config.EMBED_ONNX_DIR, { maxTokens: config.EMBED_MAX_TOKENS })
+  // A configured but unreadable encoder is a deployment error: fail the boot, naming the directory.
+  const onnx = config.EMBED_ONNX_DIR === ''
+    ? null
+    : await createOnnxEncoder(config.EMBED_ONNX_DIR, { maxTokens: config.EMBED_MAX_TOKENS }).catch((err: Error) => {
+      throw new Error(`Cannot load the sentence encoder in EMBED_ONNX_DIR=${config.EMBED_ONNX_DIR} (model.onnx + tokenizer.json): ${err.message}`, { cause: err })
+    })
   const embedder = onnx ?? ollamaEmbedder(() => (fastify as unknown as { ollama?: OllamaEmbed }).ollama, config.EMBED_MODEL)
   const ttlMs = config.SEMANTIC_TTL_SECONDS * 1000
   const store = createSemanticStore({ threshold: config.SEMANTIC_THRESHOLD, maxEntries: config.SEMANTIC_MAX_ENTRIES, ttlMs, minWords: config.SEMANTIC_MIN_WORDS })
   const events = cache.recorder.events('semantic', redis === undefined ? 'memory' : 'redis')
   const similarity = new Histogram({ name: 'semantic_cache_similarity', help: 'Best candidate similarity per semantic lookup', buckets: [...SIMILARITY_BUCKETS], registers: [metrics.registry] })
   const rejections = new Counter({ name: 'semantic_cache_guard_rejections_total', help: 'Candidates above the threshold vetoed by the lexical guard', labelNames: ['reason'], registers: [metrics.registry] })
-  new Gauge({ name: 'semantic_cache_entries', help: 'Entries held by this replica', registers: [metrics.registry], collect () { this.set(store.size) } }) // eslint-disable-line no-new
+  new Gauge({ name: 'semantic_cache_entries', help: 'Entries held by this replica', registers: [metrics.registry], collect () { this.set(store.size) } })
 
   const syncError = (operation: string, err: Error) => {
     events.error(operation, err)
@@ -54,7 +59,6 @@ export default fp(async function semanticCachePlugin (fastify) {
     store,
     shared,
     minWords: config.SEMANTIC_MIN_WORDS,
-    ttlMs,
     onError: syncError,
     record ({ hit, savedMs, best, rejected }) {
       if (best !== null) { similarity.observe(best); cache.stats.similarity(best) }

@@ -28,7 +28,6 @@ export function createSemanticCache (deps: {
   store: ReturnType<typeof createSemanticStore>
   shared: ReturnType<typeof createSemanticRedis> | null
   minWords: number
-  ttlMs: number
   record: (event: { hit: boolean, savedMs?: number, best: number | null, rejected: string[] }) => void
   onError: (operation: string, err: Error) => void
 }) {

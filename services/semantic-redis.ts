@@ -64,7 +64,13 @@ export function createSemanticRedis (deps: SemanticRedisDeps) {
       for (const id of chunk) pipe.hgetallBuffer(entryKey(id))
       const results = (await pipe.exec()) ?? []
       results.forEach(([err, h], j) => {
-        const entry = err === null ? decode(chunk[j], h as Record<string, Buffer>) : null
+        let entry: SemanticEntry | null = null
+        try {
+          entry = err === null ? decode(chunk[j], h as Record<string, Buffer>) : null
+        } catch (e) {
+          // One unreadable entry (e.g. written by an incompatible version) must not stop the others.
+          deps.onError('decode', e as Error)
+        }
         if (entry !== null) { deps.onEntry(entry); loaded++ }
       })
     }

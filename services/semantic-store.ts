@@ -16,8 +16,11 @@ export interface SemanticEntry {
   responseTimeMs: number
 }
 
+/** An entry as held: its vector lives only in the scope's index (one copy per entry, not two). */
+export type HeldEntry = Omit<SemanticEntry, 'vector'> & { slot: number }
+
 export type Lookup =
-  | { hit: true, entry: SemanticEntry, score: number, rejected: GuardReason[] }
+  | { hit: true, entry: HeldEntry, score: number, rejected: GuardReason[] }
   | { hit: false, best: number | null, rejected: GuardReason[] }
 
 export interface SemanticStoreOptions {
@@ -37,10 +40,10 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
   const now = opts.now ?? Date.now
   const k = opts.candidates ?? 4
   // Insertion order is recency order: a hit moves its entry to the end; eviction takes the front.
-  const entries = new Map<string, SemanticEntry & { slot: number }>()
+  const entries = new Map<string, HeldEntry>()
   const scopes = new Map<string, { index: VectorIndex, bySlot: Map<number, string> }>()
 
-  const expired = (e: SemanticEntry) => now() - e.createdAt >= opts.ttlMs
+  const expired = (e: { createdAt: number }) => now() - e.createdAt >= opts.ttlMs
 
   function remove (id: string): boolean {
     const e = entries.get(id)
@@ -64,9 +67,10 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
       s = { index: createVectorIndex({ ...opts.index, dims: entry.vector.length }), bySlot: new Map() }
       scopes.set(entry.scope, s)
     }
-    const slot = s.index.add(entry.vector)
+    const { vector, ...held } = entry
+    const slot = s.index.add(vector)
     s.bySlot.set(slot, entry.id)
-    entries.set(entry.id, { ...entry, slot })
+    entries.set(entry.id, { ...held, slot })
     const evicted: string[] = []
     for (const id of entries.keys()) {
       if (entries.size <= opts.maxEntries) break
@@ -86,12 +90,12 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
     for (const m of matches) {
       if (m.score < opts.threshold) break
       const id = s.bySlot.get(m.slot) as string
-      const e = entries.get(id) as SemanticEntry
+      const e = entries.get(id) as HeldEntry
       if (expired(e)) { remove(id); continue }
       const verdict = compareForCache(prompt, e.prompt, opts.minWords)
       if (!verdict.ok) { rejected.push(verdict.reason); continue }
       entries.delete(id)
-      entries.set(id, e as SemanticEntry & { slot: number })
+      entries.set(id, e)
       return { hit: true, entry: e, score: m.score, rejected }
     }
     return { hit: false, best: matches[0]?.score ?? null, rejected }

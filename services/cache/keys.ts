@@ -15,3 +15,12 @@ export function canonicalJson (value: unknown): string {
 export function cacheKey (namespace: string, parts: unknown): string {
   return `${namespace}:${createHash('sha256').update(canonicalJson(parts)).digest('hex')}`
 }
+
+/**
+ * Whether a generation may be answered from the exact cache: only when the same request gives the
+ * same answer, i.e. temperature 0 or a fixed seed (Ollama's seed default -1 means random).
+ * Ollama's own default temperature (0.8) applies when none is sent, so "absent" is not deterministic.
+ */
+export function isDeterministic (options: { temperature?: number, seed?: number } | undefined): boolean {
+  return options?.temperature === 0 || (options?.seed !== undefined && options.seed !== -1)
+}

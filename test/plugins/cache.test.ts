@@ -106,3 +106,11 @@ test('a frozen Redis (connected, silent) costs one command timeout, then BYPASS 
   t.equal(await metric(app, 'cache_bypasses_total{cache="exact",store="redis",reason="error"}'), 1)
   redis.thaw()
 })
+
+test('CACHE_ENABLED=false: every request computes, BYPASS with reason disabled', async (t) => {
+  const { app, get, computed } = await build(t, { CACHE_ENABLED: 'false' })
+  t.same(await get(2), { status: 200, cache: 'BYPASS', body: { x: 2, square: 4 } })
+  t.same(await get(2), { status: 200, cache: 'BYPASS', body: { x: 2, square: 4 } })
+  t.equal(computed(), 2)
+  t.equal(await metric(app, 'cache_bypasses_total{cache="exact",store="memory",reason="disabled"}'), 2)
+})

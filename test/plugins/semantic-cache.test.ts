@@ -97,3 +97,30 @@ test('Redis: an entry stored by one instance is served by another, loaded by a n
   await until(() => b.semanticCache.store.size === 0 && c.semanticCache.store.size === 0)
   t.equal(await a.redis!.exists('gw:sem:ids'), 0)
 })
+
+test('Redis: entries carry the TTL; max entries trims the oldest everywhere', async (t) => {
+  const tiny = await makeTinyEncoder(t)
+  const redis = await startRedis(t)
+  const env = { EMBED_ONNX_DIR: tiny.dir, REDIS_URL: redis.url, SEMANTIC_MAX_ENTRIES: '2', SEMANTIC_TTL_SECONDS: '120' }
+  const a = await build(t, env)
+  const b = await build(t, env)
+  await until(() => a.redis?.status === 'ready' && b.redis?.status === 'ready')
+  const scope = a.semanticCache.scope({ model: 'm' })
+  const prompts = ['What is AI?', 'Explain artificial intelligence to me', 'Hello world cafe']
+  const ids: string[] = []
+  for (const p of prompts) {
+    const v = await a.semanticCache.embed(p)
+    ids.push((await a.semanticCache.remember(scope, p, v!, answer(p), 100)).id)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  const ttl = await a.redis!.pttl(`gw:sem:e:${ids[2]}`)
+  t.ok(ttl > 110_000 && ttl <= 120_000, `PTTL ${ttl}`)
+  t.same(await a.redis!.zrange('gw:sem:ids', '0', '-1'), ids.slice(1), 'the oldest id was trimmed')
+  t.equal(await a.redis!.exists(`gw:sem:e:${ids[0]}`), 0)
+  await until(() => b.semanticCache.store.has(ids[2]) && !b.semanticCache.store.has(ids[0]))
+  t.same([a.semanticCache.store.size, b.semanticCache.store.size], [2, 2])
+})
+
+test('a configured but missing encoder directory fails the boot, naming it', async (t) => {
+  await t.rejects(build(t, { EMBED_ONNX_DIR: '/nonexistent/encoder' }), /Cannot load the sentence encoder in EMBED_ONNX_DIR=\/nonexistent\/encoder \(model\.onnx \+ tokenizer\.json\): ENOENT/)
+})
