@@ -15,8 +15,8 @@ t.test('serve:inference serves KServe V2 and TF Serving REST, without gRPC', asy
   const v2 = await fetch(`${proc.url}/v2/models/iris/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'float_input', shape: [3, 4], datatype: 'FP32', data: ROWS }], outputs: [{ name: 'label' }] }) })
   t.same(await v2.json(), { model_name: 'iris', model_version: '1', outputs: [{ name: 'label', datatype: 'INT64', shape: [3], data: expected.labels }] })
   const tf = await fetch(`${proc.url}/v1/models/iris:predict`, { method: 'POST', body: JSON.stringify({ instances: ROWS }) })
-  t.ok(close((await tf.json()).predictions, expected.probabilities))
-  const health = await (await fetch(`${proc.url}/health`)).json()
+  t.ok(close(((await tf.json()) as { predictions: number[][] }).predictions, expected.probabilities))
+  const health = (await (await fetch(`${proc.url}/health`)).json()) as { dependencies: Record<string, unknown> }
   t.same(health.dependencies.grpc, { status: 'disabled', critical: false })
   t.equal((await fetch(`${proc.url}/api/v1/classify`, { method: 'POST' })).status, 404, 'only the serving fronts')
 })
