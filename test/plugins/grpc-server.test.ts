@@ -123,6 +123,18 @@ t.test('ModelInfer errors carry Triton\'s gRPC codes', async (t) => {
   await t.rejects(call('ModelMetadata', { name: 'iris', version: 'x' }), { code: grpc.status.INVALID_ARGUMENT, details: "model version 'x' must be a number" })
 })
 
+t.test('a full batching queue is UNAVAILABLE (14), as Triton answers', async (t) => {
+  const app = await grpcFront(t, { BATCH_MAX_QUEUE: '1' })
+  const call = client(t, services.GRPCInferenceService, app.grpcServer!.port!)
+  const request = { model_name: 'iris', inputs: [{ name: 'float_input', datatype: 'FP32', shape: [3, 4] }], raw_input_contents: [Buffer.from(Float32Array.from(ROWS.flat()).buffer)] }
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => call('ModelInfer', request)))
+  const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+  t.ok(results.some((r) => r.status === 'fulfilled'), 'the first calls are served')
+  t.ok(refused.length > 0, `${refused.length} of 40 refused`)
+  t.match(refused[0].reason, { code: grpc.status.UNAVAILABLE, details: "Inference queue for model 'iris' is full (1 requests waiting); retry later" })
+  t.ok(refused.every((r) => r.reason.code === grpc.status.UNAVAILABLE))
+})
+
 t.test('GRPC_ENABLED=false serves nothing; a taken port is reported, not fatal', async (t) => {
   const off = await grpcFront(t, { GRPC_ENABLED: 'false' })
   t.equal(off.grpcServer, null)
