@@ -58,6 +58,11 @@ t.test('iris service: Classify, ClassifyBatch and Health answer like /api/v1/cla
   t.ok(close(batch.predictions.map((p: { probabilities: number[] }) => p.probabilities), mlp.probabilities))
 
   t.same(await call('Health', {}), { status: 'SERVING', model_loaded: true, default_model: 'iris', default_version: '1', models: ['iris/1', 'iris_mlp/1'] })
+  await t.rejects(call('Classify', { ...sample(ROWS[0]), model: 'nope' }), { code: grpc.status.NOT_FOUND })
+  const text = await app.metrics.registry.metrics()
+  t.match(text, /grpc_server_handled_total\{grpc_service="iris.InferenceService",grpc_method="Classify",grpc_code="OK"\} 1\n/)
+  t.match(text, /grpc_server_handled_total\{grpc_service="iris.InferenceService",grpc_method="Classify",grpc_code="NOT_FOUND"\} 1\n/)
+  t.match(text, /grpc_server_handling_seconds_count\{grpc_service="iris.InferenceService",grpc_method="ClassifyBatch"\} 1\n/)
 })
 
 t.test('iris service errors carry gRPC status codes', async (t) => {
