@@ -73,6 +73,10 @@ t.test('iris service errors carry gRPC status codes', async (t) => {
   await t.rejects(call('ClassifyBatch', { instances: [] }), { code: grpc.status.INVALID_ARGUMENT, details: 'instances must hold 1 to 2 samples, got 0' })
   await t.rejects(call('ClassifyBatch', { instances: ROWS.map(sample) }), { code: grpc.status.INVALID_ARGUMENT, details: 'instances must hold 1 to 2 samples, got 3' })
   await t.rejects(call('Classify', { ...sample(ROWS[0]), petal_width: Number.NaN }), { code: grpc.status.INVALID_ARGUMENT, details: 'petal_width must be a finite number' })
+  await t.rejects(call('Classify', { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4 }), { code: grpc.status.INVALID_ARGUMENT, details: 'petal_width is required' })
+  await t.rejects(call('ClassifyBatch', { instances: [sample(ROWS[0]), { sepal_length: 1 }] }), { code: grpc.status.INVALID_ARGUMENT, details: 'instances[1].sepal_width is required' })
+  const zero = await call('Classify', { sepal_length: 0, sepal_width: 0, petal_length: 0, petal_width: 0 })
+  t.equal(zero.all_classes.length, 3, 'an explicit 0 is a value, not a missing field')
 })
 
 t.test('GRPCInferenceService: health, metadata, config, index, stats and ModelInfer (raw and typed contents)', async (t) => {
