@@ -14,6 +14,8 @@ export interface RedisServer {
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connected, but silent. */
   freeze: () => void
   thaw: () => void
+  /** Same as kill: the server is gone. */
+  stop: () => Promise<void>
 }
 
 async function pingable (port: number): Promise<boolean> {
@@ -48,7 +50,7 @@ export async function startRedis (t: Test): Promise<RedisServer> {
   t.teardown(kill)
   const signal = (sig: NodeJS.Signals) => () => { (child as ChildProcess | null)?.kill(sig) }
   t.teardown(signal('SIGCONT'))
-  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: launch, freeze: signal('SIGSTOP'), thaw: signal('SIGCONT') }
+  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: launch, freeze: signal('SIGSTOP'), thaw: signal('SIGCONT'), stop: kill }
 }
 
 /** Polls `check` until it is true (for state that changes in the background, e.g. a reconnect). */
