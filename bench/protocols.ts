@@ -61,6 +61,7 @@ const protocols: BenchModule = async ({ durationSec }) => {
   try {
     const c = toRow('json echo (ceiling)', 'ceiling', connections, await cannon({ url: `${ceiling.url}/echo`, body: jsonBody(), connections, durationSec }))
     rows.push(c)
+    await cannon({ url: `${gateway.url}/v2/models/iris/infer`, body: jsonBody(), connections, durationSec: 1 }) // warm-up
     const rest = toRow('V2 REST infer (JSON)', 'gateway', connections, await cannon({ url: `${gateway.url}/v2/models/iris/infer`, body: jsonBody(), connections, durationSec }))
     rows.push({ ...rest, ratio: rest.requests_per_sec / c.requests_per_sec, baseline: 'ceiling' })
     const bin = toRow('V2 REST infer (binary tensors)', 'gateway', connections, await cannon({
