@@ -193,3 +193,17 @@ t.test('a full batching queue answers 503 {"error"} with Retry-After, as Triton 
   t.equal(refused[0].headers['retry-after'], '1')
   t.equal(answers.filter((r) => r.statusCode !== 503 && r.statusCode !== 200).length, 0)
 })
+
+t.test('V2 and /api/v1/classify requests share the adaptive batcher (one model run)', async (t) => {
+  // A 200 ms queue delay lets both requests, sent together, join one batch.
+  const app = await buildTestApp(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '200000' })
+  const [v2, classify] = await Promise.all([
+    app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: infer([fp32(ROWS.slice(0, 2))], { outputs: [{ name: 'label' }] }) }),
+    app.inject({ method: 'POST', url: '/api/v1/classify', payload: { sepal_length: 6.3, sepal_width: 3.3, petal_length: 6.0, petal_width: 2.5 } })
+  ])
+  t.same(v2.json().outputs[0].data, [0, 1])
+  t.equal(classify.json().predicted_class, 'virginica')
+  const s = (await app.inject({ url: '/v2/models/iris/stats' })).json().model_stats[0]
+  t.equal(s.inference_count, 3, 'three rows')
+  t.equal(s.execution_count, 1, 'in one model run')
+})
