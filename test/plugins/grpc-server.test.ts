@@ -145,7 +145,7 @@ t.test('a full batching queue is UNAVAILABLE (14), as Triton answers', async (t)
 })
 
 t.test('both gRPC services share the adaptive batcher (one model run)', async (t) => {
-  const app = await grpcFront(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '200000' })
+  const app = await grpcFront(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '1000000' })
   const iris = client(t, services.IrisInferenceService, app.grpcServer!.port!)
   const v2 = client(t, services.GRPCInferenceService, app.grpcServer!.port!)
   const [one, infer] = await Promise.all([

@@ -195,8 +195,8 @@ t.test('a full batching queue answers 503 {"error"} with Retry-After, as Triton 
 })
 
 t.test('V2 and /api/v1/classify requests share the adaptive batcher (one model run)', async (t) => {
-  // A 200 ms queue delay lets both requests, sent together, join one batch.
-  const app = await buildTestApp(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '200000' })
+  // A 1 s queue delay lets both requests, sent together, join one batch even on a busy machine.
+  const app = await buildTestApp(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '1000000' })
   const [v2, classify] = await Promise.all([
     app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: infer([fp32(ROWS.slice(0, 2))], { outputs: [{ name: 'label' }] }) }),
     app.inject({ method: 'POST', url: '/api/v1/classify', payload: { sepal_length: 6.3, sepal_width: 3.3, petal_length: 6.0, petal_width: 2.5 } })
