@@ -8,6 +8,8 @@ import { RETRY_AFTER_SECONDS } from '../../services/errors.js'
 import serverRoutes from './server.js'
 import modelRoutes from './models.js'
 
+const KNOWN_PATH = /^\/v2(?:\/health\/(?:live|ready)|\/repository\/index|\/models\/stats|\/models\/[^/]+(?:\/versions\/[0-9]+)?(?:\/(?:infer|ready|config|stats))?)?$/
+
 const v2: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT }, (_req, body, done) => done(null, body))
@@ -18,7 +20,12 @@ const v2: FastifyPluginAsyncTypebox = async (fastify) => {
     if (retryAfter) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
     return reply.code(status).send(body)
   })
-  fastify.setNotFoundHandler((_request, reply) => { reply.code(404).send({ error: 'Not Found' }) })
+  // Like Triton: a known path with the wrong method is 405, an unknown path 404.
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0].replace(/\/+$/, '')
+    if (KNOWN_PATH.test(path)) return reply.code(405).send({ error: 'Method Not Allowed' })
+    return reply.code(404).send({ error: 'Not Found' })
+  })
   await fastify.register(serverRoutes)
   await fastify.register(modelRoutes)
 }

@@ -85,6 +85,10 @@ t.test('model metadata, readiness and config, with and without a version, and fo
   const unknownPath = await app.inject({ url: '/v2/models/iris/nothing' })
   t.equal(unknownPath.statusCode, 404)
   t.same(unknownPath.json(), { error: 'Not Found' })
+  const wrongMethod = await app.inject({ method: 'GET', url: '/v2/models/iris/versions/1/infer' })
+  t.equal(wrongMethod.statusCode, 405)
+  t.same(wrongMethod.json(), { error: 'Method Not Allowed' })
+  t.equal((await app.inject({ method: 'DELETE', url: '/v2/health/live' })).statusCode, 405)
 })
 
 t.test('JSON inference equals onnxruntime run directly, with no Content-Type and nested or flat data', async (t) => {
