@@ -2,9 +2,10 @@
 // bytes whatever the Content-Type (tritonclient sends none; binary tensors follow the JSON header),
 // and errors and unknown paths answer {"error": "..."}. The sibling files hold the routes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { createGunzip, createInflate } from 'node:zlib'
 import type { FastifyError } from 'fastify'
 import { protocolError } from '../../services/protocol-errors.js'
-import { RETRY_AFTER_SECONDS } from '../../services/errors.js'
+import { ProtocolUnsupportedError, RETRY_AFTER_SECONDS } from '../../services/errors.js'
 import serverRoutes from './server.js'
 import modelRoutes from './models.js'
 
@@ -13,6 +14,22 @@ const KNOWN_PATH = /^\/v2(?:\/health\/(?:live|ready)|\/repository\/index|\/model
 const v2: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT }, (_req, body, done) => done(null, body))
+  // Request compression, as Triton accepts it (tritonclient's request_compression_algorithm); the
+  // body limit then applies to the decompressed size.
+  fastify.addHook('preParsing', async (request, reply, payload) => {
+    const encoding = request.headers['content-encoding']?.toLowerCase()
+    if (encoding === undefined || encoding === 'identity') return payload
+    if (encoding !== 'gzip' && encoding !== 'deflate') {
+      reply.header('accept-encoding', 'gzip, deflate')
+      throw new ProtocolUnsupportedError(`unsupported Content-Encoding '${encoding}'; use gzip or deflate`)
+    }
+    const inflated = payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate())
+    // Fastify compares Content-Length with the bytes read from the socket, not the inflated ones.
+    let received = 0
+    payload.on('data', (chunk: Buffer) => { received += chunk.length })
+    Object.defineProperty(inflated, 'receivedEncodedLength', { get: () => received })
+    return inflated
+  })
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body, retryAfter } = protocolError(err)
     if (status >= 500) request.log.error({ err }, err.message)

@@ -211,3 +211,22 @@ t.test('V2 and /api/v1/classify requests share the adaptive batcher (one model r
   t.equal(s.inference_count, 3, 'three rows')
   t.equal(s.execution_count, 1, 'in one model run')
 })
+
+t.test('compressed requests (gzip, deflate) are inflated; other encodings are 501', async (t) => {
+  const { gzipSync, deflateSync } = await import('node:zlib')
+  const app = await buildTestApp(t, { PROTOCOL_BODY_LIMIT: '2048' })
+  const body = infer([fp32(ROWS)], { outputs: [{ name: 'label' }] })
+  for (const [encoding, payload] of [['gzip', gzipSync(body)], ['deflate', deflateSync(body)]] as const) {
+    const res = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload, headers: { 'content-encoding': encoding } })
+    t.same(res.json().outputs[0].data, [0, 1, 2], encoding)
+  }
+  const br = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: body, headers: { 'content-encoding': 'br' } })
+  t.equal(br.statusCode, 501)
+  t.equal(br.headers['accept-encoding'], 'gzip, deflate')
+  t.same(br.json(), { error: "unsupported Content-Encoding 'br'; use gzip or deflate" })
+  const bomb = gzipSync(infer([{ ...fp32([]), shape: [1, 4], data: Array(2000).fill(1) }]))
+  t.ok(bomb.length < 2048, 'small on the wire')
+  const big = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: bomb, headers: { 'content-encoding': 'gzip' } })
+  t.equal(big.statusCode, 413, 'the limit applies to the inflated body')
+  t.same(big.json(), { error: 'Request body is too large' })
+})
