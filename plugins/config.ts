@@ -60,7 +60,15 @@ export const ConfigSchema = Type.Object({
   GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
   GRPC_HOST: Type.String({ default: '0.0.0.0' }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
-  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' })
+  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' }),
+  // Model registry, hot reload and retraining (issue 5a)
+  REGISTRY_DIR: Type.String({ default: '', description: 'embedded registry root; empty: MODELS_DIR/registry' }),
+  REGISTRY_POLL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 're-read served aliases this often (0: only on admin changes)' }),
+  REGISTRY_RETIRE_GRACE_MS: Type.Integer({ default: 5000, minimum: 0, description: 'keep a replaced version loaded this long after an alias moves' }),
+  RETRAIN_CONFIG: Type.String({ default: join(projectRoot, 'config.json'), description: 'model_name, gate and train params of the retrainer' }),
+  RETRAIN_CRON: Type.String({ default: '', description: 'cron schedule of retraining in the gateway; empty: off' }),
+  NOTIFICATIONS_LOG: Type.String({ default: '', description: 'promotion decisions; empty: DATA_DIR/notifications.log' }),
+  TRAIN_LOG: Type.String({ default: '', description: 'last training run log; empty: DATA_DIR/last_train_log.txt' })
 })
 
 export type Config = Static<typeof ConfigSchema>
