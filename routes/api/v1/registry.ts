@@ -59,6 +59,8 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { name, alias } = request.params
+    // Verify the artifact first: a tampered or missing file must not become the alias at all.
+    await backend.fetchArtifact(name, request.body.version)
     const previous = await backend.setAlias(name, alias, request.body.version)
     await registry.serving.aliasChanged(name, alias, request.body.version)
     return { model: name, alias, version: request.body.version, previous }
