@@ -7,12 +7,14 @@ import { TrainOverridesSchema } from '../../../services/schemas/registry.js'
 const retrainRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/retrain', {
     onRequest: fastify.requireAdmin,
+    // No body at all (curl -X POST) means "config.json as is".
+    preValidation: async (request) => { if (request.body === undefined || request.body === null) request.body = {} },
     schema: {
       tags: ['registry'],
       security: [{ bearerAuth: [] }],
       summary: 'Train a candidate, gate it on accuracy, register it, promote it to production if it passes',
       description: 'The optional body overrides config.json train params for this run. The decision is appended to notifications.log.',
-      body: Type.Optional(TrainOverridesSchema),
+      body: TrainOverridesSchema,
       response: {
         200: Type.Object({
           decision: Type.Union([Type.Literal('promoted'), Type.Literal('rejected')]),
@@ -27,7 +29,7 @@ const retrainRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema
       }
     }
-  }, async (request) => fastify.retrain.run(request.body ?? {}))
+  }, async (request) => fastify.retrain.run(request.body))
 }
 
 export default retrainRoutes
