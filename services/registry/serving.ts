@@ -22,6 +22,8 @@ export function createRegistryServing (deps: {
   const aliases = new Map<string, string>()
   const loading = new Map<string, Promise<ServedModel>>()
   const timers = new Set<NodeJS.Timeout>()
+  /** Legacy stage per `${name}/${version}`: read once, not per request; cleared by refresh and stage changes. */
+  const stages = new Map<string, string>()
   const key = (name: string, alias: string) => `${name}\0${alias}`
 
   function loaded (name: string, version: string): ServedModel | null {
@@ -84,8 +86,19 @@ export function createRegistryServing (deps: {
       // Only aliases being served are preloaded; others load on first request.
       if (aliases.has(key(name, alias))) await swap(name, alias, version)
     },
+    async stageOf (name: string, version: string): Promise<string> {
+      const k = `${name}/${version}`
+      let stage = stages.get(k)
+      if (stage === undefined) {
+        stage = (await registry.getVersion(name, version)).stage
+        stages.set(k, stage)
+      }
+      return stage
+    },
+    forgetStage (name: string, version: string): void { stages.delete(`${name}/${version}`) },
     /** Re-reads every served alias from the registry (polling, admin reload). */
     async refresh (): Promise<Array<{ model: string, alias: string, version: string, error?: string }>> {
+      stages.clear()
       const out = []
       for (const [k, current] of [...aliases]) {
         const [name, alias] = k.split('\0')

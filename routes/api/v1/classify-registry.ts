@@ -35,7 +35,7 @@ const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // No await between resolve and predict: the resolved version is enqueued before any swap can retire it.
     const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
     const result = toClassification(model, prediction, 0, rangeWarnings(model, request.body))
-    const { stage } = await registry.backend.getVersion(name, served)
+    const stage = await registry.serving.stageOf(name, served)
     return {
       ...result,
       model: { name, version: served },

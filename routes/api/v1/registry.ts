@@ -80,7 +80,11 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags, security, summary: 'Legacy stage transition (deprecated in MLflow; prefer aliases)', params: VersionParamsSchema,
       body: Type.Object({ stage: Type.String() }, { additionalProperties: false }), response: { 200: VersionSchema, ...errors }
     }
-  }, async (request) => backend.setStage(request.params.name, request.params.version, request.body.stage))
+  }, async (request) => {
+    const updated = await backend.setStage(request.params.name, request.params.version, request.body.stage)
+    registry.serving.forgetStage(request.params.name, request.params.version)
+    return updated
+  })
 
   fastify.post('/registry/reload', {
     schema: {

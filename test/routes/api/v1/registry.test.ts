@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildTestApp, SETOSA, VIRGINICA } from '../../../helpers/app.js'
 
 const TOKEN = 'test-admin-token'
@@ -19,7 +19,7 @@ async function modelBody (dir: string) {
   }
 }
 
-async function setup (t: Parameters<Parameters<typeof tap.test>[1]>[0]) {
+async function setup (t: Test) {
   const regDir = await mkdtemp(join(tmpdir(), 'gw-reg-'))
   t.teardown(() => rm(regDir, { recursive: true, force: true }))
   const app = await buildTestApp(t, { ADMIN_TOKEN: TOKEN, REGISTRY_DIR: regDir, REGISTRY_RETIRE_GRACE_MS: '200' })
@@ -29,7 +29,6 @@ async function setup (t: Parameters<Parameters<typeof tap.test>[1]>[0]) {
   }
   return { app, regDir }
 }
-const tap = t
 
 t.test('admin routes need the bearer token', async (t) => {
   const { app } = await setup(t)
