@@ -128,14 +128,45 @@ async function loadModels () {
   const registry = document.createElement('div')
   try {
     const models = await api('/api/v1/registry/models')
-    const pre = document.createElement('pre')
-    pre.textContent = JSON.stringify(models, null, 2)
-    registry.append(pre)
+    registry.append(registryTable(models))
   } catch (err) {
     registry.className = 'unavailable'
     registry.textContent = `Registry: ${err.message}`
   }
   list.append(registry)
+}
+
+// The registry's answer as a table: one row per version with its status, metrics and aliases.
+// Field names follow MLflow (version, status, aliases, metrics or tags); anything else is shown as JSON.
+function registryTable (answer) {
+  const models = Array.isArray(answer) ? answer : answer?.models ?? answer?.registered_models
+  if (!Array.isArray(models)) {
+    const pre = document.createElement('pre')
+    pre.textContent = JSON.stringify(answer, null, 2)
+    return pre
+  }
+  const table = document.createElement('table')
+  table.innerHTML = '<caption>Registry versions</caption><thead><tr><th scope="col">Model</th><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Metrics</th><th scope="col">Aliases</th></tr></thead>'
+  const body = document.createElement('tbody')
+  for (const m of models) {
+    const aliasesOf = (v) => {
+      const own = v.aliases ?? []
+      const byModel = Object.entries(m.aliases ?? {}).filter(([, ver]) => String(ver) === String(v.version)).map(([a]) => a)
+      return [...new Set([...(Array.isArray(own) ? own : []), ...(Array.isArray(m.aliases) ? [] : byModel)])]
+    }
+    for (const v of m.versions ?? m.latest_versions ?? []) {
+      const row = document.createElement('tr')
+      const metrics = Object.entries(v.metrics ?? {}).map(([k, x]) => `${k}=${typeof x === 'number' ? Number(x.toFixed(4)) : x}`).join(', ')
+      for (const cell of [m.name, v.version, v.status ?? v.current_stage ?? '', metrics, aliasesOf(v).join(', ')]) {
+        const td = document.createElement('td')
+        td.textContent = String(cell)
+        row.append(td)
+      }
+      body.append(row)
+    }
+  }
+  table.append(body)
+  return table
 }
 
 $('#promote-form').addEventListener('submit', async (event) => {
