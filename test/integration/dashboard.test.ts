@@ -89,8 +89,13 @@ t.test('Health: a failing dependency shows on the page', async (t) => {
   // A Redis on a port nobody listens on: a real connection failure, not a stub.
   const closed = await freePort()
   const { base, page } = await open(t, { MODELS_DIR: models, REDIS_URL: `redis://127.0.0.1:${closed}/0`, REDIS_CONNECT_TIMEOUT_MS: '200' })
-  await page.goto(`${base}/#health`)
+  // Reached by keyboard: the nav link takes Enter, and focus lands on the new page's heading.
+  await page.goto(`${base}/#predict`)
+  await page.getByRole('link', { name: 'Health' }).focus()
+  await page.keyboard.press('Enter')
   await page.locator('#health-overall').filter({ hasText: 'Gateway status' }).waitFor()
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'health-title')
+  t.equal(await page.getByRole('link', { name: 'Health' }).getAttribute('aria-current'), 'page')
   t.equal(await page.locator('#health-overall').textContent(), 'Gateway status: degraded')
   const onnx = page.locator('tr[data-dependency="onnx"]')
   t.equal(await onnx.locator('td').nth(1).textContent(), 'degraded')
