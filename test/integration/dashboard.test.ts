@@ -94,7 +94,7 @@ t.test('Health: a failing dependency shows on the page', async (t) => {
   await page.getByRole('link', { name: 'Health' }).focus()
   await page.keyboard.press('Enter')
   await page.locator('#health-overall').filter({ hasText: 'Gateway status' }).waitFor()
-  t.equal(await page.evaluate(() => document.activeElement?.id), 'health-title')
+  t.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id as string | undefined), 'health-title')
   t.equal(await page.getByRole('link', { name: 'Health' }).getAttribute('aria-current'), 'page')
   t.equal(await page.locator('#health-overall').textContent(), 'Gateway status: degraded')
   const onnx = page.locator('tr[data-dependency="onnx"]')
