@@ -77,7 +77,7 @@ export async function startProcess (cmd: string, args: string[], opts: { env?: R
 
 /** The gateway from its build (dist/), in its own process. Run `npm run build` first. */
 export function startGateway (env: Record<string, string> = {}): Promise<Proc> {
-  return startProcess(process.execPath, [join(root, 'dist', 'server.js')], { env: { LOG_LEVEL: 'warn', ...env } })
+  return startProcess(process.execPath, [join(root, 'dist', 'server.js')], { env: { LOG_LEVEL: 'warn', GRPC_PORT: '0', ...env } })
 }
 
 export interface CannonOptions {

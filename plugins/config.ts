@@ -25,7 +25,13 @@ export const ConfigSchema = Type.Object({
   BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
   ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
   ADMIN_TOKEN: Type.String({ default: '' }),
-  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 })
+  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 }),
+  // Serving protocols (issue 4a): KServe V2 and TF-Serving-compatible REST, the gRPC front.
+  PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 and /v1/models request body, bytes (Triton: 64 MB)' }),
+  GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
+  GRPC_HOST: Type.String({ default: '0.0.0.0' }),
+  GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
+  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' })
 })
 
 export type Config = Static<typeof ConfigSchema>

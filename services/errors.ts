@@ -17,3 +17,9 @@ export const UpstreamBadResponseError = createError('GW_UPSTREAM_BAD_RESPONSE', 
 
 /** Seconds a client should wait before retrying after a 503 caused by back-pressure. */
 export const RETRY_AFTER_SECONDS = 1
+
+// Serving protocols (KServe V2 / Triton, TF Serving, gRPC fronts): the protocol routes render these
+// in their own error shape ({"error": message}) with the same status codes.
+export const TensorInvalidError = createError('GW_TENSOR_INVALID', '%s', 400)
+export const ProtocolUnsupportedError = createError('GW_PROTOCOL_UNSUPPORTED', '%s', 501)
+export const ServableNotFoundError = createError('GW_SERVABLE_NOT_FOUND', '%s', 404)

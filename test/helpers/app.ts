@@ -1,9 +1,10 @@
 // Builds the whole gateway for a test, with its own settings, and closes it when the test ends.
+// The gRPC front takes an ephemeral port (GRPC_PORT=0) so parallel tests never collide.
 import type { Test } from 'tap'
 import { buildApp } from '../../app.js'
 
 export async function buildTestApp (t: Test, env: Record<string, string> = {}) {
-  const app = await buildApp({ env: { LOG_LEVEL: 'silent', ...env }, logger: false })
+  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', ...env }, logger: false })
   t.teardown(() => app.close())
   await app.ready()
   return app

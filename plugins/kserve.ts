@@ -1,0 +1,26 @@
+// The KServe V2 / Triton view of the in-process models, shared by routes/v2 and the gRPC front.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import fp from 'fastify-plugin'
+import { createKServe } from '../services/v2/inference.js'
+import { projectRoot } from '../services/project-root.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    kserve: ReturnType<typeof createKServe>
+  }
+}
+
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+
+export default fp(async function kservePlugin (fastify) {
+  const { config, onnx } = fastify
+  fastify.decorate('kserve', createKServe({
+    store: onnx,
+    defaultModel: config.DEFAULT_MODEL,
+    serverName: 'inference-gateway',
+    serverVersion: version,
+    maxBatchSize: config.MAX_BATCH_INSTANCES,
+    queue: { maxQueueSize: config.BATCH_MAX_QUEUE, maxQueueDelayMicros: config.BATCH_MAX_QUEUE_DELAY_MICROS }
+  }))
+}, { name: 'kserve', dependencies: ['config', 'onnx'] })

@@ -1,0 +1,65 @@
+// TF-Serving-compatible REST (/v1/models/...): status, metadata and :predict over the in-process
+// models. TF Serving reads bodies as JSON whatever the Content-Type and answers {"error": "..."}.
+// Its paths put the method after a colon (iris:predict), which a Fastify path cannot express after
+// a parameter, so the last segment is one parameter split here.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyError } from 'fastify'
+import { Type, type TObject } from '@sinclair/typebox'
+import { protocolError } from '../../../services/protocol-errors.js'
+import { BadRequestError, RETRY_AFTER_SECONDS } from '../../../services/errors.js'
+import { createTfServing, splitMethod } from '../../../services/tf-serving.js'
+import { PredictBodySchema, PredictResponseSchema, TfErrorSchema, TfMetadataSchema, TfStatusSchema } from '../../../services/schemas/tf-serving.js'
+
+const tags = ['tf-serving']
+const name = Type.String({ pattern: '^[^/:]+$' })
+const version = Type.String({ pattern: '^[0-9]+$' })
+const label = Type.String({ pattern: '^[^/:]+$' })
+const target = Type.String({ pattern: '^[^/:]+:(predict|classify|regress)$', description: 'model name and method, e.g. iris:predict' })
+const errors = { 400: TfErrorSchema, 404: TfErrorSchema, 503: TfErrorSchema }
+
+const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
+  const tfs = createTfServing({ store: fastify.onnx, maxRows: fastify.config.MAX_BATCH_INSTANCES })
+
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT }, (_req, body, done) => {
+    try { done(null, JSON.parse(body as string)) } catch (err) { done(new BadRequestError(`JSON Parse error: ${(err as Error).message}`)) }
+  })
+  fastify.setErrorHandler((err: FastifyError, request, reply) => {
+    const { status, body, retryAfter } = protocolError(err)
+    if (status >= 500) request.log.error({ err }, err.message)
+    else request.log.info({ code: err.code, message: err.message }, 'request rejected')
+    if (retryAfter) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+    return reply.code(status).send(body)
+  })
+  // TF Serving answers a path outside its grammar with 400, not 404.
+  fastify.setNotFoundHandler((request, reply) => { reply.code(400).send({ error: `Malformed request: ${request.method} ${request.url}` }) })
+
+  const statusOpts = <P extends TObject>(summary: string, params: P) => ({ schema: { tags, summary, params, response: { 200: TfStatusSchema, ...errors } } })
+  fastify.get('/:model', statusOpts('Model status: every version and its state', Type.Object({ model: name })), async (r) => tfs.status({ model: r.params.model }))
+  fastify.get('/:model/versions/:version', statusOpts('Status of one model version', Type.Object({ model: name, version })), async (r) => tfs.status(r.params))
+  fastify.get('/:model/labels/:label', statusOpts('Model status (the label is ignored, as in TF Serving)', Type.Object({ model: name, label })), async (r) => tfs.status({ model: r.params.model }))
+
+  const metaOpts = <P extends TObject>(summary: string, params: P) => ({ schema: { tags, summary, params, response: { 200: TfMetadataSchema, ...errors } } })
+  fastify.get('/:model/metadata', metaOpts('Model metadata (SignatureDefs)', Type.Object({ model: name })), async (r) => tfs.metadata(r.params))
+  fastify.get('/:model/versions/:version/metadata', metaOpts('Metadata of one version', Type.Object({ model: name, version })), async (r) => tfs.metadata(r.params))
+  fastify.get('/:model/labels/:label/metadata', metaOpts('Metadata of a labelled version (default, latest)', Type.Object({ model: name, label })), async (r) => tfs.metadata(r.params))
+
+  const predictOpts = <P extends TObject>(summary: string, params: P) => ({
+    bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT,
+    schema: { tags, summary, params, body: PredictBodySchema, response: { 200: PredictResponseSchema, ...errors, 413: TfErrorSchema, 501: TfErrorSchema } }
+  })
+  fastify.post('/:target', predictOpts('Predict: POST /v1/models/{m}:predict with "instances" (rows) or "inputs" (columns)', Type.Object({ target })), async (r) => {
+    const [model, method] = splitMethod(r.params.target)
+    return tfs.predict({ model }, method, r.body)
+  })
+  fastify.post('/:model/versions/:target', predictOpts('Predict with one version: /v1/models/{m}/versions/{v}:predict', Type.Object({ model: name, target: Type.String({ pattern: '^[0-9]+:(predict|classify|regress)$' }) })), async (r) => {
+    const [v, method] = splitMethod(r.params.target)
+    return tfs.predict({ model: r.params.model, version: v }, method, r.body)
+  })
+  fastify.post('/:model/labels/:target', predictOpts('Predict with a labelled version: /v1/models/{m}/labels/{l}:predict', Type.Object({ model: name, target })), async (r) => {
+    const [l, method] = splitMethod(r.params.target)
+    return tfs.predict({ model: r.params.model, label: l }, method, r.body)
+  })
+}
+
+export default tfServing
