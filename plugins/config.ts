@@ -31,7 +31,22 @@ export const ConfigSchema = Type.Object({
   GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
   GRPC_HOST: Type.String({ default: '0.0.0.0' }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
-  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' })
+  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' }),
+  // Serving clients (issue 4b): Triton, TF Serving, and the network calls to our own fronts.
+  TRITON_URL: Type.String({ default: '', description: 'Triton HTTP base URL (http://host:8000); empty: disabled' }),
+  TRITON_GRPC_URL: Type.String({ default: '', description: 'Triton gRPC address (host:8001); empty: disabled' }),
+  TRITON_MODEL: Type.String({ default: 'iris_onnx', minLength: 1 }),
+  TRITON_PROTOCOL: StringEnum(['http-json', 'http-binary', 'grpc'], { default: 'http-binary' }),
+  TF_SERVING_URL: Type.String({ default: '', description: 'TF Serving REST base URL (http://host:8501); empty: disabled' }),
+  TF_SERVING_GRPC_URL: Type.String({ default: '', description: 'TF Serving gRPC address (host:8500); empty: disabled' }),
+  TF_SERVING_MODEL: Type.String({ default: 'iris', minLength: 1 }),
+  TF_SERVING_PROTOCOL: StringEnum(['rest', 'grpc'], { default: 'rest' }),
+  SERVING_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 1, description: 'deadline of every call to Triton, TF Serving and our own fronts' }),
+  // local: answer from the in-process ONNX model, marked fallback, when Triton or TF Serving is down.
+  SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none' }),
+  GRPC_TARGET: Type.String({ default: '', description: '/classify-grpc target (host:port); empty: this gateway\'s own gRPC front' }),
+  INFERENCE_HTTP_URL: Type.String({ default: '', description: '/classify-http V2 server; empty: this gateway\'s own /v2 front' }),
+  INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -23,3 +23,9 @@ export const RETRY_AFTER_SECONDS = 1
 export const TensorInvalidError = createError('GW_TENSOR_INVALID', '%s', 400)
 export const ProtocolUnsupportedError = createError('GW_PROTOCOL_UNSUPPORTED', '%s', 501)
 export const ServableNotFoundError = createError('GW_SERVABLE_NOT_FOUND', '%s', 404)
+
+// Serving clients (Triton, TF Serving, the gateway's own protocol fronts over the network).
+export const UpstreamNotConfiguredError = createError('GW_UPSTREAM_NOT_CONFIGURED', '%s is not configured: set %s', 503)
+export const UpstreamQueueFullError = createError('GW_UPSTREAM_QUEUE_FULL', '%s refused the request, its queue is full: %s', 503)
+export const UpstreamModelNotFoundError = createError('GW_UPSTREAM_MODEL_NOT_FOUND', "%s has no model '%s'", 404)
+export const UpstreamModelNotReadyError = createError('GW_UPSTREAM_MODEL_NOT_READY', "%s model '%s' is not ready", 503)
