@@ -1,6 +1,6 @@
 // tfServingClient: REST against the gateway's own TF-Serving-compatible front (listening on a real
 // port), gRPC against the PredictionService double; values equal the local ONNX predictions.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import configPlugin, { loadConfig } from '../../plugins/config.js'
 import healthPlugin from '../../plugins/health.js'
@@ -25,7 +25,6 @@ function close (t: Test, actual: number[][], expected: number[][]) {
   t.equal(actual.length, expected.length)
   actual.forEach((row, r) => row.forEach((p, k) => t.ok(Math.abs(p - expected[r][k]) <= 1e-6, `row ${r} p${k}: ${p} vs ${expected[r][k]}`)))
 }
-type Test = typeof t
 
 t.test('REST and gRPC predictions, status, metadata, errors', async (t) => {
   const gateway = await buildTestApp(t)
