@@ -8,6 +8,9 @@ export function createMetrics () {
   // Gauges that mirror in-memory state are filled at scrape time, costing nothing per request.
   const collectors = new Set<() => void>()
   collectDefaultMetrics({ register: registry })
+  // prom-client names three gauges `*_total`, which promtool rejects (only counters end in _total);
+  // the same counts stay available, by resource type, as nodejs_active_handles/requests/resources.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
   return {
     registry,
     httpDuration: new Histogram({

@@ -14,9 +14,17 @@ export const UnauthorizedError = createError('GW_UNAUTHORIZED', 'A valid admin b
 export const UpstreamUnavailableError = createError('GW_UPSTREAM_UNAVAILABLE', '%s is unavailable: %s', 503)
 export const UpstreamTimeoutError = createError('GW_UPSTREAM_TIMEOUT', '%s did not answer within %d ms', 504)
 export const UpstreamBadResponseError = createError('GW_UPSTREAM_BAD_RESPONSE', '%s sent an invalid answer: %s', 502)
+// Prediction logging and drift (issue 5b)
+export const DriftReferenceMissingError = createError('GW_DRIFT_REFERENCE_NOT_FOUND', "Model '%s' version '%s' has no drift reference: %s", 404)
+export const PredictionLogUnavailableError = createError('GW_PREDICTION_LOG_UNAVAILABLE', 'The prediction log (%s) is unavailable: %s', 503)
+export const PredictionLogDisabledError = createError('GW_PREDICTION_LOG_DISABLED', 'Prediction logging is off (PREDICTION_LOG_ENABLED=false): nothing is logged', 503)
 
 /** Seconds a client should wait before retrying after a 503 caused by back-pressure. */
 export const RETRY_AFTER_SECONDS = 1
+
+// Admin routes and caches (issue 3, caching half)
+export const AdminDisabledError = createError('GW_ADMIN_DISABLED', 'Admin routes are disabled: ADMIN_TOKEN is not set on this gateway', 403)
+export const EmbeddingUnavailableError = createError('GW_EMBEDDING_UNAVAILABLE', 'No embedding source for the semantic cache: %s', 503)
 
 // Serving protocols (KServe V2 / Triton, TF Serving, gRPC fronts): the protocol routes render these
 // in their own error shape ({"error": message}) with the same status codes.

@@ -1,11 +1,21 @@
 // Builds the whole gateway for a test, with its own settings, and closes it when the test ends.
 // The gRPC front takes an ephemeral port (GRPC_PORT=0) so parallel tests never collide.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Test } from 'tap'
 import { buildApp } from '../../app.js'
 
 export async function buildTestApp (t: Test, env: Record<string, string> = {}) {
-  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', ...env }, logger: false })
-  t.teardown(() => app.close())
+  // The prediction log and drift report go to a temp DATA_DIR unless the test names one, so tests
+  // never write into the project's data/.
+  const tmp = env.DATA_DIR === undefined ? await mkdtemp(join(tmpdir(), 'gw-data-')) : null
+  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', ...env, DATA_DIR: env.DATA_DIR ?? (tmp as string) }, logger: false })
+  // Closing flushes the log into DATA_DIR, so the temp dir goes after the app.
+  t.teardown(async () => {
+    await app.close()
+    if (tmp !== null) await rm(tmp, { recursive: true, force: true })
+  })
   await app.ready()
   return app
 }

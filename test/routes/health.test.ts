@@ -28,7 +28,8 @@ t.test('/health/ready is 503 when the default model is missing', async (t) => {
 
 t.test('/metrics exposes request, inference and batching series with values', async (t) => {
   const app = await buildTestApp(t)
-  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/api/v1/classify', payload: SETOSA })
+  // no-cache: each request reaches the model instead of the exact cache
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/api/v1/classify', payload: SETOSA, headers: { 'cache-control': 'no-cache' } })
   await app.inject({ method: 'POST', url: '/api/v1/classify', payload: { nope: 1 } })
   const res = await app.inject('/metrics')
   t.equal(res.statusCode, 200)

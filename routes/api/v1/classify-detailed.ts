@@ -6,7 +6,7 @@ import { DetailedResponseSchema } from '../../../services/schemas/detailed.js'
 import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema } from '../../../services/schemas/iris.js'
 
 const classifyDetailed: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { onnx, config } = fastify
+  const { onnx, config, driftLogger } = fastify
 
   fastify.post('/classify-detailed', {
     schema: {
@@ -16,10 +16,11 @@ const classifyDetailed: FastifyPluginAsyncTypebox = async (fastify) => {
       body: IrisFeaturesSchema,
       response: { 200: DetailedResponseSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
     const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
     const result = toClassification(model, prediction, 0, rangeWarnings(model, request.body))
+    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: result.model, latencyMs: reply.elapsedTime, instances: [request.body], predictions: [result] })
     const importances = model.metadata.feature_importances ?? null
     const meta = model.metadata
     return {

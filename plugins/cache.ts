@@ -1,0 +1,82 @@
+// The exact response cache: in-process LRU, or Redis (shared by every replica) when REDIS_URL is set.
+// Also owns the cache counters and statistics the semantic cache reports into.
+// https://github.com/isaacs/node-lru-cache
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Counter, type Registry } from 'prom-client'
+import { createExactCache, type BypassReason, type ExactCacheEvents, type WrapOptions } from '../services/cache/exact.js'
+import { cacheKey, isDeterministic } from '../services/cache/keys.js'
+import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
+import { createMemoryStore, createRedisStore } from '../services/cache/stores.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cache: ReturnType<typeof createCache>
+  }
+}
+
+export function createCacheMetrics (registry: Registry) {
+  const labelNames = ['cache', 'store'] as const
+  return {
+    hits: new Counter({ name: 'cache_hits_total', help: 'Cache hits by cache (exact, semantic) and store (memory, redis)', labelNames, registers: [registry] }),
+    misses: new Counter({ name: 'cache_misses_total', help: 'Cache misses by cache and store', labelNames, registers: [registry] }),
+    bypasses: new Counter({ name: 'cache_bypasses_total', help: 'Requests served without the cache, by reason (no-cache, unavailable, error, disabled)', labelNames: [...labelNames, 'reason'], registers: [registry] }),
+    errors: new Counter({ name: 'cache_errors_total', help: 'Failed cache store operations by operation', labelNames: [...labelNames, 'operation'], registers: [registry] }),
+    saved: new Counter({ name: 'cache_latency_saved_seconds_total', help: 'Compute time avoided by cache hits', labelNames, registers: [registry] })
+  }
+}
+
+/** Builds the recorder both caches report into: Prometheus counters plus the /cache/stats view. */
+export function createCacheRecorder (metrics: ReturnType<typeof createCacheMetrics>, stats = createCacheStats()) {
+  return {
+    stats,
+    events (cache: CacheKind, store: 'memory' | 'redis', onError: (err: Error) => void = () => {}) {
+      const l = { cache, store }
+      return {
+        hit (savedMs: number) { metrics.hits.inc(l); metrics.saved.inc(l, Math.max(0, savedMs) / 1000); stats.hit(cache, savedMs) },
+        miss () { metrics.misses.inc(l); stats.miss(cache) },
+        bypass (reason: BypassReason) { metrics.bypasses.inc({ ...l, reason }); stats.bypass(cache) },
+        error (operation: string, err: Error) { metrics.errors.inc({ ...l, operation }); stats.error(cache); onError(err) }
+      } satisfies ExactCacheEvents
+    }
+  }
+}
+
+/** True when the client asked not to be served from a cache. */
+export function wantsFresh (request: FastifyRequest): boolean {
+  const cc = request.headers['cache-control']
+  return typeof cc === 'string' && /(^|,)\s*no-cache\s*(,|$)/i.test(cc)
+}
+
+export function createCache (deps: { exact: ReturnType<typeof createExactCache>, recorder: ReturnType<typeof createCacheRecorder> }) {
+  const { exact, recorder } = deps
+  return {
+    key: cacheKey,
+    /** For generate/chat: cache only when temperature is 0 or a seed is fixed. */
+    isDeterministic,
+    /** For any caller (e.g. deterministic generate/chat): returns the value and HIT, MISS or BYPASS. */
+    wrap: exact.wrap,
+    /** For a route: honours Cache-Control: no-cache and sets the x-cache header. */
+    async reply<T> (request: FastifyRequest, reply: FastifyReply, key: string, fn: () => Promise<T>, opts: WrapOptions<T> = {}): Promise<T> {
+      const { value, status } = await exact.wrap(key, fn, { ...opts, bypass: opts.bypass === true || wantsFresh(request) })
+      reply.header('x-cache', status)
+      return value
+    },
+    store: exact.store.kind,
+    entries: () => exact.store.size(),
+    flush: () => exact.store.flush(),
+    stats: recorder.stats,
+    recorder
+  }
+}
+
+export default fp(async function cachePlugin (fastify) {
+  const { config, metrics, log, redis } = fastify
+  const store = redis === undefined
+    ? createMemoryStore({ max: config.CACHE_MAX_ENTRIES, ttlMs: config.CACHE_TTL_SECONDS * 1000 })
+    : createRedisStore(redis, `${config.REDIS_KEY_PREFIX}cache:`)
+  const recorder = createCacheRecorder(createCacheMetrics(metrics.registry))
+  const events = recorder.events('exact', store.kind, (err) => log.warn({ err: err.message }, 'exact cache store failed; request served without it'))
+  const exact = createExactCache({ store, ttlMs: config.CACHE_TTL_SECONDS * 1000, enabled: config.CACHE_ENABLED, events })
+  fastify.decorate('cache', createCache({ exact, recorder }))
+}, { name: 'cache', dependencies: ['config', 'metrics', 'redis'] })

@@ -1,0 +1,81 @@
+// The prediction log behind drift reports: every served classification is appended, to local
+// JSON-lines files by default or to a capped Redis stream per model when REDIS_URL is set (all
+// replicas then log to one place). Requests only push into a bounded buffer (see
+// services/prediction-log/buffer.ts), so logging never slows or fails them.
+// Redis client: https://github.com/redis/ioredis
+import { join } from 'node:path'
+import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
+import { Counter, Gauge } from 'prom-client'
+import { createPredictionBuffer, type PredictionBuffer } from '../services/prediction-log/buffer.js'
+import { createFileSink } from '../services/prediction-log/file-sink.js'
+import { createRedisSink } from '../services/prediction-log/redis-sink.js'
+import { createDriftLogger } from '../services/prediction-log/logger.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    driftLogger: ReturnType<typeof createDriftLogger>
+  }
+}
+
+export default fp(async function driftLoggerPlugin (fastify) {
+  const { config, metrics, health, log } = fastify
+  let redis: Redis | null = null
+  let buffer: PredictionBuffer | null = null
+  if (config.PREDICTION_LOG_ENABLED) {
+    let lastWarn = 0
+    const warn = (msg: string, extra: object) => {
+      // One line per 10 s at most: a Redis outage must not flood the log.
+      if (Date.now() - lastWarn > 10_000) { lastWarn = Date.now(); log.warn(extra, msg) }
+    }
+    if (config.REDIS_URL !== '') {
+      redis = new Redis(config.REDIS_URL, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS,
+        commandTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS,
+        retryStrategy: (times) => Math.min(times * 200, 2000)
+      })
+      redis.on('error', (err: Error) => warn('prediction log: Redis error', { err: err.message }))
+      redis.connect().catch((err: Error) => warn('prediction log: cannot connect to Redis', { err: err.message }))
+    }
+    const sink = redis === null
+      ? createFileSink(join(config.DATA_DIR, 'predictions'), { memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
+      : createRedisSink(redis, { prefix: config.PREDICTION_LOG_STREAM_PREFIX, maxLen: config.PREDICTION_LOG_STREAM_MAXLEN, memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
+    buffer = createPredictionBuffer({
+      sink,
+      maxBuffered: config.PREDICTION_LOG_BUFFER_MAX,
+      flushIntervalMs: config.PREDICTION_LOG_FLUSH_MS,
+      onError: (err, lost) => warn('prediction log: write failed, records lost', { err: err.message, lost })
+    })
+  }
+  const logger = createDriftLogger(buffer)
+
+  // Counters mirror the buffer's own tallies at scrape time: nothing is added to the request path.
+  const seen = { written: 0, dropped: 0, failed: 0 }
+  const records = new Counter({
+    name: 'prediction_log_records_total',
+    help: 'Prediction log records by outcome: written to the sink, dropped (buffer full) or failed (sink error)',
+    labelNames: ['outcome'] as const,
+    registers: [metrics.registry],
+    collect () {
+      if (buffer === null) return
+      for (const k of ['written', 'dropped', 'failed'] as const) { records.labels(k).inc(buffer.stats[k] - seen[k]); seen[k] = buffer.stats[k] }
+    }
+  })
+  const buffered = new Gauge({ name: 'prediction_log_buffered', help: 'Records waiting to be written', registers: [metrics.registry], collect () { buffered.set(buffer?.buffered ?? 0) } })
+
+  health.register('prediction_log', () => {
+    if (buffer === null) return { status: 'disabled', critical: false }
+    const base = { critical: false, sink: logger.where, ...buffer.stats, buffered: buffer.buffered }
+    if (redis !== null && redis.status !== 'ready') return { ...base, status: 'down', error: `Redis is ${redis.status}` }
+    return { ...base, status: buffer.stats.lastError !== null && buffer.stats.failed > 0 ? 'degraded' : 'up' }
+  })
+
+  fastify.decorate('driftLogger', logger)
+  fastify.addHook('onClose', async () => {
+    await buffer?.close()
+    if (redis !== null) await redis.quit().catch(() => redis?.disconnect())
+  })
+}, { name: 'drift-logger', dependencies: ['config', 'metrics', 'health'] })

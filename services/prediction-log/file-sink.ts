@@ -1,0 +1,146 @@
+// Local append-only prediction log: JSON lines, one file per model and UTC day
+// (<dir>/<model>/<YYYY-MM-DD>.jsonl). Reads go backwards from the newest file so a report over the
+// last N rows reads about N lines, however long the log has grown. This process is the only
+// writer of its directory, so it also keeps the newest `memoryRows` records of each model in
+// memory: repeated reports then parse nothing (parsing 100k lines costs far more than the stats).
+import { appendFile, mkdir, open, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { PredictionSink } from './buffer.js'
+import { encodeRecord, isRecord, type PredictionRecord } from './record.js'
+
+const CHUNK = 1 << 20
+const NEWLINE = 0x0a
+
+/** Model names become directory names: anything outside [A-Za-z0-9._-] is replaced. */
+export function safeName (model: string): string {
+  const s = model.replace(/[^A-Za-z0-9._-]/g, '_')
+  return s === '' || s === '.' || s === '..' ? '_' : s
+}
+
+/** The newest records of a model, oldest first; `all` when no older record exists on disk. */
+interface Tail { records: PredictionRecord[], all: boolean }
+
+export function createFileSink (dir: string, opts: { memoryRows?: number } = {}): PredictionSink {
+  const memoryRows = opts.memoryRows ?? 100_000
+  // Per-model totals, counted from disk on first use and kept up to date by write().
+  const counts = new Map<string, number>()
+  const tails = new Map<string, Tail>()
+  const made = new Set<string>()
+  // Writes and disk reads one at a time, so a tail read from disk is never missing a concurrent write.
+  let queue: Promise<unknown> = Promise.resolve()
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn)
+    queue = run.catch(() => {})
+    return run
+  }
+
+  async function files (model: string): Promise<string[]> {
+    try {
+      return (await readdir(join(dir, safeName(model)))).filter((f) => f.endsWith('.jsonl')).sort()
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw err
+    }
+  }
+
+  return {
+    kind: 'file',
+    write: (records) => exclusive(async () => {
+      const byFile = new Map<string, { model: string, lines: string[], records: PredictionRecord[] }>()
+      for (const r of records) {
+        const path = join(safeName(r.model), `${r.ts.slice(0, 10)}.jsonl`)
+        let entry = byFile.get(path)
+        if (entry === undefined) { entry = { model: r.model, lines: [], records: [] }; byFile.set(path, entry) }
+        entry.lines.push(encodeRecord(r))
+        entry.records.push(r)
+      }
+      for (const [path, { model, lines, records: written }] of byFile) {
+        if (!made.has(model)) { await mkdir(join(dir, safeName(model)), { recursive: true }); made.add(model) }
+        await appendFile(join(dir, path), lines.join('\n') + '\n').catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err
+          // The directory was removed under us (rotation by hand, cleanup): recreate it once.
+          await mkdir(join(dir, safeName(model)), { recursive: true })
+          await appendFile(join(dir, path), lines.join('\n') + '\n')
+        })
+        if (counts.has(model)) counts.set(model, (counts.get(model) as number) + lines.length)
+        const tail = tails.get(model)
+        if (tail !== undefined) {
+          for (const r of written) tail.records.push(r)
+          if (tail.records.length > memoryRows) { tail.records.splice(0, tail.records.length - memoryRows); tail.all = false }
+        }
+      }
+    }),
+    async recent (model, limit) {
+      const cached = tails.get(model)
+      if (cached !== undefined && (cached.records.length >= limit || cached.all)) return cached.records.slice(-limit)
+      return exclusive(async () => {
+        const lines: string[] = []
+        const names = await files(model)
+        for (let i = names.length - 1; i >= 0 && lines.length < limit; i--) {
+          await tailLines(join(dir, safeName(model), names[i]), limit, lines)
+        }
+        const out: PredictionRecord[] = []
+        for (let i = lines.length - 1; i >= 0; i--) {
+          try {
+            const r: unknown = JSON.parse(lines[i])
+            if (isRecord(r) && r.model === model) out.push(r)
+          } catch { /* a torn last line after a crash is skipped, not fatal */ }
+        }
+        if (memoryRows > 0 && out.length <= memoryRows) tails.set(model, { records: out.slice(), all: lines.length < limit })
+        return out
+      })
+    },
+    async count (model) {
+      const known = counts.get(model)
+      if (known !== undefined) return known
+      let n = 0
+      for (const name of await files(model)) n += await countLines(join(dir, safeName(model), name))
+      counts.set(model, n)
+      return n
+    },
+    async close () {}
+  }
+}
+
+/** Pushes the file's lines, newest first, onto `into` until it holds `limit`. */
+async function tailLines (path: string, limit: number, into: string[]): Promise<void> {
+  const fh = await open(path, 'r')
+  try {
+    let pos = (await fh.stat()).size
+    let rest = Buffer.alloc(0)
+    while (pos > 0 && into.length < limit) {
+      const size = Math.min(CHUNK, pos)
+      pos -= size
+      const chunk = Buffer.alloc(size)
+      await fh.read(chunk, 0, size, pos)
+      const data = rest.length === 0 ? chunk : Buffer.concat([chunk, rest])
+      let end = data.length
+      let nl = data.lastIndexOf(NEWLINE, end - 1)
+      while (nl >= 0 && into.length < limit) {
+        if (end - nl > 1) into.push(data.toString('utf8', nl + 1, end))
+        end = nl
+        nl = end === 0 ? -1 : data.lastIndexOf(NEWLINE, end - 1)
+      }
+      rest = data.subarray(0, end)
+    }
+    if (pos === 0 && rest.length > 0 && into.length < limit) into.push(rest.toString('utf8'))
+  } finally {
+    await fh.close()
+  }
+}
+
+async function countLines (path: string): Promise<number> {
+  const fh = await open(path, 'r')
+  try {
+    let n = 0
+    const buf = Buffer.alloc(CHUNK)
+    for (let pos = 0; ;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos)
+      if (bytesRead === 0) return n
+      for (let i = buf.indexOf(NEWLINE, 0); i >= 0 && i < bytesRead; i = buf.indexOf(NEWLINE, i + 1)) n++
+      pos += bytesRead
+    }
+  } finally {
+    await fh.close()
+  }
+}

@@ -1,0 +1,76 @@
+"""Reference values for the drift statistics, computed by scipy/numpy on fixed seeded vectors.
+
+stdout: JSON {"versions": {...}, "ks": [...], "kstwo": [...], "chi2": [...], "wasserstein": [...],
+"jensenshannon": [...], "histogram": [...], "ztest": [...]}; every case carries its inputs.
+"""
+import json
+import sys
+
+import numpy as np
+import scipy
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+rng = np.random.default_rng(20261122)
+
+
+def ks_case(name, a, b):
+    r = stats.ks_2samp(a, b, alternative="two-sided", method="auto")
+    method = "exact" if max(len(a), len(b)) <= 10000 else "asymp"
+    return {"name": name, "a": a.tolist(), "b": b.tolist(), "statistic": float(r.statistic), "pvalue": float(r.pvalue), "method": method}
+
+
+iris_like = np.round(rng.normal(5.8, 0.8, 120), 1)
+ks = [
+    ks_case("equal sizes 20/20, shifted", rng.normal(0, 1, 20), rng.normal(0.8, 1, 20)),
+    ks_case("equal sizes 200/200, same law", rng.normal(0, 1, 200), rng.normal(0, 1, 200)),
+    ks_case("unequal 37/53", rng.normal(0, 1, 37), rng.normal(0.3, 1.2, 53)),
+    ks_case("ties: 1-decimal 120 vs 50 shifted +1.5", iris_like, np.round(rng.normal(7.3, 0.8, 50), 1)),
+    ks_case("ties: 1-decimal 120 vs 80 same law", iris_like, np.round(rng.normal(5.8, 0.8, 80), 1)),
+    ks_case("unequal 150/1000, small shift", rng.normal(0, 1, 150), rng.normal(0.15, 1, 1000)),
+    ks_case("asymptotic 12000/300", rng.normal(0, 1, 12000), rng.normal(0.1, 1, 300)),
+    ks_case("asymptotic 10001/900 same law", rng.normal(0, 1, 10001), rng.normal(0, 1, 900)),
+    ks_case("asymptotic 150/20000 shifted", np.round(rng.normal(5.8, 0.8, 150), 1), np.round(rng.normal(6.0, 0.8, 20000), 1)),
+]
+
+kstwo = []
+for n in [3, 10, 50, 140, 141, 150, 400, 1000, 5000, 60000, 150000]:
+    for x in [0.3 / n, 0.8 / n, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.9, 1 - 0.5 / n]:
+        if 0 < x < 1:
+            kstwo.append({"n": n, "x": x, "sf": float(stats.kstwo.sf(x, n))})
+    for nx2 in [0.5, 1.0, 2.0, 3.0, 5.0, 10.0]:
+        x = float(np.sqrt(nx2 / n))
+        if x < 1:
+            kstwo.append({"n": n, "x": x, "sf": float(stats.kstwo.sf(x, n))})
+
+chi2 = []
+for ref, cur in [([40, 40, 40], [17, 16, 17]), ([40, 40, 40], [5, 20, 25]), ([30, 50], [20, 10]),
+                 ([12, 30, 45, 33], [10, 9, 8, 30]), ([41, 39, 40], [0, 25, 25])]:
+    r = stats.chi2_contingency(np.array([ref, cur]))
+    chi2.append({"reference": ref, "current": cur, "statistic": float(r.statistic), "pvalue": float(r.pvalue), "dof": int(r.dof)})
+
+wass = []
+for u, v in [([0, 1, 3], [5, 6, 8]), (rng.normal(0, 1, 57).tolist(), rng.normal(0.5, 2, 91).tolist()),
+             (np.round(rng.normal(5.8, 0.8, 120), 1).tolist(), np.round(rng.normal(7.3, 0.8, 50), 1).tolist())]:
+    wass.append({"u": u, "v": v, "distance": float(stats.wasserstein_distance(u, v)), "std_u": float(np.std(u))})
+
+js = []
+for p, q in [([0.2, 0.3, 0.5], [0.1, 0.1, 0.8]), ([0.5, 0.5, 0.0], [0.0, 0.1, 0.9]), ([1, 2, 3, 4], [4, 3, 2, 1])]:
+    js.append({"p": p, "q": q, "distance": float(jensenshannon(p, q))})
+
+hist = []
+for values in [np.round(rng.normal(3.0, 0.4, 170), 1), rng.uniform(0, 10, 1000)]:
+    edges = np.histogram_bin_edges(values, bins="sturges")
+    counts, _ = np.histogram(values, bins=edges)
+    hist.append({"values": values.tolist(), "edges": edges.tolist(), "counts": counts.tolist()})
+
+zt = []
+for ref, cur in [([0] * 60 + [1] * 60, [0] * 10 + [1] * 30), ([0] * 50 + [1] * 70, [0] * 21 + [1] * 29)]:
+    r, c = np.array(ref), np.array(cur)
+    p1, p2 = (r == 0).mean(), (c == 0).mean()
+    pooled = (p1 * len(r) + p2 * len(c)) / (len(r) + len(c))
+    z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / len(r) + 1 / len(c)))
+    zt.append({"reference": ref, "current": cur, "pvalue": float(2 * stats.norm.sf(abs(z)))})
+
+json.dump({"versions": {"scipy": scipy.__version__, "numpy": np.__version__}, "ks": ks, "kstwo": kstwo, "chi2": chi2,
+           "wasserstein": wass, "jensenshannon": js, "histogram": hist, "ztest": zt}, sys.stdout)
