@@ -12,7 +12,9 @@ export async function startTriton (t: Test, opts: { model?: string, maxQueueSize
   if (opts.model !== undefined) args.push('--model', opts.model)
   if (opts.maxQueueSize !== undefined) args.push('--max-queue-size', String(opts.maxQueueSize))
   const httpUrl = `http://127.0.0.1:${http}`
-  const server = await startPython(args, async () => (await fetch(`${httpUrl}/v2/models/iris_onnx/ready`)).status === 200, { timeoutMs: 180_000 })
+  // Both models (iris_onnx and the slow copy) must be loaded, not just the server.
+  const ready = async (m: string) => (await fetch(`${httpUrl}/v2/models/${m}/ready`)).status === 200
+  const server = await startPython(args, async () => await ready('iris_onnx') && await ready('iris_onnx_slow'), { timeoutMs: 180_000 })
   t.teardown(server.stop)
   return { httpUrl, grpcUrl: `127.0.0.1:${grpc}`, metricsUrl: `http://127.0.0.1:${metrics}`, stop: server.stop }
 }

@@ -65,6 +65,18 @@ t.test('against the real Triton', async (t) => {
     }
   })
 
+  t.test('Triton\'s own queue-full refusal is a 503 with its code; a slow answer past the deadline a 504', async (t) => {
+    // iris_onnx_slow: 0.3 s per request, max_batch_size 1, max_queue_size 1.
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => tritonClient.infer('http-json', 'iris_onnx_slow', '', { ...spec, rows: ROWS.subarray(0, 4), nRows: 1 })))
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)
+    t.ok(results.some((r) => r.status === 'fulfilled'), 'the first requests are served')
+    t.ok(refused.length >= 4, `${refused.length} of 8 refused`)
+    for (const err of refused) t.match(err, { statusCode: 503, code: 'GW_UPSTREAM_QUEUE_FULL', message: /^Triton refused the request, its queue is full: .*Exceeds maximum queue size/ })
+    const hasty = await tritonOnly({ TRITON_URL: triton.httpUrl, TRITON_GRPC_URL: triton.grpcUrl, SERVING_TIMEOUT_MS: '100' })
+    await t.rejects(hasty.tritonClient.infer('grpc', 'iris_onnx_slow', '', { ...spec, rows: ROWS.subarray(0, 4), nRows: 1 }), { statusCode: 504, code: 'GW_UPSTREAM_TIMEOUT', message: 'Triton did not answer within 100 ms' })
+    await new Promise((resolve) => setTimeout(resolve, 400)) // let the abandoned request finish before teardown
+  })
+
   t.test('a wrong input is a 502 naming Triton (the gateway sent something Triton refused)', async (t) => {
     await t.rejects(tritonClient.infer('http-json', 'iris_onnx', '', { ...spec, input: 'x' }), { statusCode: 502, code: 'GW_UPSTREAM_BAD_RESPONSE', message: /^Triton sent an invalid answer: HTTP 400/ })
   })

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import sysconfig
+import time
 
 # The Python backend stub links libpython; without the interpreter's own LIBDIR first it can pick
 # another patch release's libpython and fail in multiprocessing (pyenv builds in particular).
@@ -37,10 +38,14 @@ options.intra_op_num_threads = 1
 session = ort.InferenceSession(args.model, options, providers=["CPUExecutionProvider"])
 
 
-@batch
-def infer(float_input):
+def run(float_input):
     label, probabilities = session.run(["label", "probabilities"], {"float_input": float_input.astype(np.float32)})
     return {"label": label.astype(np.int64).reshape(-1, 1), "probabilities": probabilities.astype(np.float32)}
+
+
+@batch
+def infer(float_input):
+    return run(float_input)
 
 
 config = TritonConfig(http_address="127.0.0.1", http_port=args.http_port, grpc_address="127.0.0.1",
@@ -59,6 +64,24 @@ with Triton(config=config, security_config=TritonSecurityConfig(restricted_endpo
                 preferred_batch_size=[16, 32],
                 default_queue_policy=QueuePolicy(max_queue_size=args.max_queue_size, timeout_action=TimeoutAction.REJECT)),
         ),
+        strict=False,
+    )
+
+    # A deliberately slow copy with a one-request queue, so tests can see Triton's real
+    # "Exceeds maximum queue size" (503) and client deadlines.
+    @batch
+    def slow_infer(float_input):
+        time.sleep(0.3)
+        return run(float_input)
+
+    triton.bind(
+        model_name=f"{args.name}_slow",
+        infer_func=slow_infer,
+        inputs=[Tensor(name="float_input", dtype=np.float32, shape=(4,))],
+        outputs=[Tensor(name="label", dtype=np.int64, shape=(1,)),
+                 Tensor(name="probabilities", dtype=np.float32, shape=(3,))],
+        config=ModelConfig(max_batch_size=1, batcher=DynamicBatcher(
+            default_queue_policy=QueuePolicy(max_queue_size=1, timeout_action=TimeoutAction.REJECT))),
         strict=False,
     )
 
