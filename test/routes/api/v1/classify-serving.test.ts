@@ -35,6 +35,15 @@ t.test('with Triton and TF Serving up', async (t) => {
   }
   t.equal((await grpcApp.inject({ method: 'POST', url: '/api/v1/classify-tf-serving', payload: VERSICOLOR })).json().model_version, 1)
 
+  const unknown = await buildTestApp(t, { TRITON_URL: triton.httpUrl, TRITON_MODEL: 'no_such_model' })
+  const r404 = await unknown.inject({ method: 'POST', url: '/api/v1/classify-triton', payload: VERSICOLOR })
+  t.same(r404.json(), { statusCode: 404, code: 'GW_UPSTREAM_MODEL_NOT_FOUND', error: 'Not Found', message: "Triton has no model 'no_such_model'" })
+  // iris_onnx_slow takes 0.3 s per request (test/python/pytriton_server.py).
+  const slow = await buildTestApp(t, { TRITON_URL: triton.httpUrl, TRITON_MODEL: 'iris_onnx_slow', SERVING_TIMEOUT_MS: '100' })
+  const r504 = await slow.inject({ method: 'POST', url: '/api/v1/classify-triton', payload: VERSICOLOR })
+  t.same(r504.json(), { statusCode: 504, code: 'GW_UPSTREAM_TIMEOUT', error: 'Gateway Timeout', message: 'Triton did not answer within 100 ms' })
+  await new Promise((resolve) => setTimeout(resolve, 400)) // the abandoned request finishes on Triton
+
   const cmp = await app.inject({ method: 'POST', url: '/api/v1/serving-comparison', payload: { ...VIRGINICA, iterations: 3 } })
   t.equal(cmp.statusCode, 200)
   const body = cmp.json()
