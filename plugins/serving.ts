@@ -3,6 +3,7 @@
 // first use, because the gateway's own ports are known only once it listens.
 import * as grpc from '@grpc/grpc-js'
 import fp from 'fastify-plugin'
+import { Histogram } from 'prom-client'
 import { UpstreamNotConfiguredError } from '../services/errors.js'
 import { loadServices } from '../services/grpc/protos.js'
 import { createKServeClient, type KServeClient } from '../services/kserve/client.js'
@@ -17,7 +18,14 @@ declare module 'fastify' {
 }
 
 export default fp(async function servingPlugin (fastify) {
-  const { config, onnx, tritonClient, tfServingClient } = fastify
+  const { config, onnx, tritonClient, tfServingClient, metrics } = fastify
+  const upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Calls to serving upstreams (Triton, TF Serving, the gateway\'s own fronts over the network) by outcome code',
+    labelNames: ['upstream', 'protocol', 'outcome'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics.registry]
+  })
   const services = loadServices()
   let iris: { client: grpc.Client, target: string } | null = null
   let v2: { client: KServeClient, target: string, model: string } | null = null
@@ -33,6 +41,7 @@ export default fp(async function servingPlugin (fastify) {
     tfServing: tfServingClient,
     fallback: config.SERVING_FALLBACK,
     timeoutMs: config.SERVING_TIMEOUT_MS,
+    observe: (upstream, protocol, outcome, seconds) => upstreamDuration.observe({ upstream, protocol, outcome }, seconds),
     classes: () => { try { return onnx.get(config.DEFAULT_MODEL).classes } catch { return IRIS_CLASSES } },
     async local (f) {
       const model = onnx.get(config.DEFAULT_MODEL)
@@ -62,4 +71,4 @@ export default fp(async function servingPlugin (fastify) {
     iris?.client.close()
     await v2?.client.close()
   })
-}, { name: 'serving', dependencies: ['config', 'onnx', 'triton-client', 'tf-serving-client', 'grpc-server'] })
+}, { name: 'serving', dependencies: ['config', 'metrics', 'onnx', 'triton-client', 'tf-serving-client', 'grpc-server'] })

@@ -30,11 +30,25 @@ export interface RemoteDeps {
   v2Http: () => { client: KServeClient, target: string, model: string }
   timeoutMs: number
   now?: () => number
+  /** Called once per upstream call: which server, how, and with what result (a code or 'ok'). */
+  observe?: (upstream: string, protocol: string, outcome: string, seconds: number) => void
 }
 
 export function createRemoteServing (deps: RemoteDeps) {
   const now = deps.now ?? (() => performance.now())
   const timed = async <T>(fn: () => Promise<T>) => { const t0 = now(); const value = await fn(); return { value, ms: round3(now() - t0) } }
+  /** Times an upstream call and reports it to `observe`, failures included. */
+  async function upstream<T> (name: string, protocol: string, fn: () => Promise<T>) {
+    const t0 = now()
+    try {
+      const value = await fn()
+      deps.observe?.(name, protocol, 'ok', (now() - t0) / 1000)
+      return { value, ms: round3(now() - t0) }
+    } catch (err) {
+      deps.observe?.(name, protocol, (err as { code?: string }).code ?? 'error', (now() - t0) / 1000)
+      throw err
+    }
+  }
 
   async function withFallback<T extends object> (f: IrisFeatures, allowed: boolean, call: () => Promise<T>) {
     try {
@@ -56,7 +70,7 @@ export function createRemoteServing (deps: RemoteDeps) {
       return await withFallback(f, fallback, async () => {
         deps.triton.assertEnabled()
         const spec = { input: 'float_input', rows: featureRow(f), nRows: 1, outputs: ['probabilities'] }
-        const { value, ms } = await timed(() => deps.triton.infer(deps.triton.protocol, deps.triton.model, '', spec))
+        const { value, ms } = await upstream('triton', deps.triton.protocol, () => deps.triton.infer(deps.triton.protocol, deps.triton.model, '', spec))
         const probs = value.outputs.probabilities?.data
         if (probs === undefined) throw new UpstreamUnavailableError('Triton', 'no probabilities output')
         return { ...fromProbabilities(probs, deps.classes()), serving_infrastructure: 'triton_inference_server', model_version: value.modelVersion, response_time_ms: ms, batch_size: 1, protocol: deps.triton.protocol }
@@ -67,7 +81,7 @@ export function createRemoteServing (deps: RemoteDeps) {
       return await withFallback(f, fallback, async () => {
         deps.tfServing.assertEnabled()
         const { model, protocol } = deps.tfServing
-        const { value, ms } = await timed(() => protocol === 'grpc'
+        const { value, ms } = await upstream('tf_serving', protocol, () => protocol === 'grpc'
           ? deps.tfServing.predictGrpc(model, 'float_input', featureRow(f), 1)
           : deps.tfServing.predictRest(model, [Array.from(featureRow(f))]))
         const version = value.modelVersion === null ? null : Number(value.modelVersion)
@@ -83,7 +97,7 @@ export function createRemoteServing (deps: RemoteDeps) {
     /** The seed's iris gRPC service (Classify) over the network. */
     async grpc (f: IrisFeatures): Promise<BriefClassification & { protocol: 'gRPC', processing_time_ms: number, target: string }> {
       const { client, target } = deps.irisGrpc()
-      const { value, ms } = await timed(() => new Promise<BriefClassification>((resolve, reject) => {
+      const { value, ms } = await upstream('iris_grpc', 'grpc', () => new Promise<BriefClassification>((resolve, reject) => {
         (client as unknown as Record<string, (r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: BriefClassification) => void) => void>)
           .Classify({ ...f }, { deadline: Date.now() + deps.timeoutMs }, (err, res) => {
             if (err !== null) reject(grpcFailure('gRPC inference server', err, deps.timeoutMs, ''))
@@ -98,7 +112,7 @@ export function createRemoteServing (deps: RemoteDeps) {
     async http (f: IrisFeatures): Promise<BriefClassification & { protocol: 'HTTP', processing_time_ms: number, target: string }> {
       const { client, target, model } = deps.v2Http()
       const spec = { input: 'float_input', rows: featureRow(f), nRows: 1, outputs: ['probabilities'] }
-      const { value, ms } = await timed(() => client.infer('http-json', model, '', spec))
+      const { value, ms } = await upstream('v2_http', 'http-json', () => client.infer('http-json', model, '', spec))
       const probs = value.outputs.probabilities?.data
       if (probs === undefined) throw new UpstreamUnavailableError('HTTP inference server', 'no probabilities output')
       return { ...fromProbabilities(probs, deps.classes()), protocol: 'HTTP', processing_time_ms: ms, target }

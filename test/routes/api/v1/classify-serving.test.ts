@@ -26,6 +26,7 @@ t.test('with Triton and TF Serving up', async (t) => {
     t.ok(res.json().response_time_ms > 0)
     near(t, res.json().probabilities)
   }
+  t.match((await grpcApp.inject({ url: '/metrics' })).body, /^gateway_upstream_request_duration_seconds_count\{upstream="triton",protocol="grpc",outcome="ok"\} 1$/m)
 
   for (const [name, a, protocol] of [['rest', app, 'rest'], ['grpc', grpcApp, 'grpc']] as const) {
     const res = await a.inject({ method: 'POST', url: '/api/v1/classify-tf-serving', payload: VERSICOLOR })
@@ -75,6 +76,9 @@ t.test('down or unset servers: 503 naming them, the fallback, and unavailable me
   t.match(t503.json(), { statusCode: 503, code: 'GW_UPSTREAM_UNAVAILABLE', message: /^Triton is unavailable: ECONNREFUSED/ })
   const tf503 = await down.inject({ method: 'POST', url: '/api/v1/classify-tf-serving', payload: VERSICOLOR })
   t.match(tf503.json(), { statusCode: 503, code: 'GW_UPSTREAM_UNAVAILABLE', message: /^TF Serving is unavailable: ECONNREFUSED/ })
+  const scrape = (await down.inject({ url: '/metrics' })).body
+  t.match(scrape, /^gateway_upstream_request_duration_seconds_count\{upstream="triton",protocol="http-binary",outcome="GW_UPSTREAM_UNAVAILABLE"\} 1$/m)
+  t.match(scrape, /^gateway_upstream_request_duration_seconds_count\{upstream="tf_serving",protocol="rest",outcome="GW_UPSTREAM_UNAVAILABLE"\} 1$/m)
   const health = (await down.inject({ url: '/health' })).json()
   t.match(JSON.stringify(health), /"triton":\{"status":"down"/)
 
