@@ -96,7 +96,12 @@ export function createKServeClient (opts: KServeClientOptions) {
           return false
         }
       }
-      return (await grpcCall<{ ready: boolean }>('ModelReady', { name: model, version }, model)).ready
+      try {
+        return (await grpcCall<{ ready: boolean }>('ModelReady', { name: model, version }, model)).ready
+      } catch (err) {
+        if ((err as { code?: string }).code === 'GW_UPSTREAM_MODEL_NOT_FOUND') return false
+        throw err
+      }
     },
 
     async metadata (model: string, version = ''): Promise<unknown> {

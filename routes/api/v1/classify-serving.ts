@@ -58,8 +58,10 @@ const servingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           predicted = answer.predicted_class
         } catch (err) {
           failures.push((err as Error).message)
-          // A server that is not configured or unreachable will not come back within this request.
-          if ((err as { statusCode?: number }).statusCode === 503 && times.length === 0) break
+          // A server that is unset, unreachable or past its deadline on the first call will not
+          // recover within this request; retrying would only multiply the timeout.
+          const status = (err as { statusCode?: number }).statusCode
+          if ((status === 503 || status === 504) && times.length === 0) break
         }
       }
       results[name] = times.length === 0

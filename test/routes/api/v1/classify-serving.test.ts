@@ -43,7 +43,11 @@ t.test('with Triton and TF Serving up', async (t) => {
   const slow = await buildTestApp(t, { TRITON_URL: triton.httpUrl, TRITON_MODEL: 'iris_onnx_slow', SERVING_TIMEOUT_MS: '100' })
   const r504 = await slow.inject({ method: 'POST', url: '/api/v1/classify-triton', payload: VERSICOLOR })
   t.same(r504.json(), { statusCode: 504, code: 'GW_UPSTREAM_TIMEOUT', error: 'Gateway Timeout', message: 'Triton did not answer within 100 ms' })
-  await new Promise((resolve) => setTimeout(resolve, 400)) // the abandoned request finishes on Triton
+  // The comparison gives up on a method after its first timeout instead of waiting `iterations` times.
+  const slowCmp = (await slow.inject({ method: 'POST', url: '/api/v1/serving-comparison', payload: { ...VERSICOLOR, iterations: 50 } })).json()
+  t.match(slowCmp.serving_methods.triton_inference, { available: false, reason: /^Triton (did not answer within 100 ms|refused the request, its queue is full)/ })
+  t.equal(slowCmp.serving_methods.direct_onnx.response_times_ms.length, 50)
+  await new Promise((resolve) => setTimeout(resolve, 700)) // the abandoned requests finish on Triton
 
   const cmp = await app.inject({ method: 'POST', url: '/api/v1/serving-comparison', payload: { ...VIRGINICA, iterations: 3 } })
   t.equal(cmp.statusCode, 200)
