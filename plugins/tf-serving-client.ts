@@ -17,11 +17,24 @@ export function createTfServingClient (opts: TfServingPluginOptions) {
   const client = createClient({ ...opts, PredictionService: loadServices().PredictionService })
   const enabled = client.restConfigured || client.grpcConfigured
   const protocol: TfServingProtocol = opts.protocol === 'grpc' ? (client.grpcConfigured ? 'grpc' : 'rest') : (client.restConfigured ? 'rest' : 'grpc')
+  // REST :predict does not say which version answered; the status does (cached briefly, as
+  // versions change only on deploys).
+  let served: { at: number, version: Promise<string | null> } | null = null
+  const servedVersion = async (): Promise<string | null> => {
+    if (served === null || Date.now() - served.at > 10_000) {
+      served = {
+        at: Date.now(),
+        version: client.status(opts.model).then((s) => s.model_version_status.filter((v) => v.state === 'AVAILABLE').map((v) => v.version).sort((a, b) => Number(b) - Number(a))[0] ?? null, () => null)
+      }
+    }
+    return await served.version
+  }
   return {
     ...client,
     enabled,
     model: opts.model,
     protocol,
+    servedVersion,
     assertEnabled () {
       if (!enabled) throw new UpstreamNotConfiguredError('TF Serving', 'TF_SERVING_URL or TF_SERVING_GRPC_URL')
     }

@@ -16,6 +16,8 @@ export interface TfServingLike {
   assertEnabled: () => void
   predictRest: (model: string, rows: number[][]) => Promise<{ modelVersion: string | null, probabilities: number[][] }>
   predictGrpc: (model: string, input: string, rows: Float32Array, n: number) => Promise<{ modelVersion: string | null, probabilities: number[][] }>
+  /** The highest AVAILABLE version from the model status, or null. */
+  servedVersion: () => Promise<string | null>
 }
 
 export interface RemoteDeps {
@@ -84,7 +86,8 @@ export function createRemoteServing (deps: RemoteDeps) {
         const { value, ms } = await upstream('tf_serving', protocol, () => protocol === 'grpc'
           ? deps.tfServing.predictGrpc(model, 'float_input', featureRow(f), 1)
           : deps.tfServing.predictRest(model, [Array.from(featureRow(f))]))
-        const version = value.modelVersion === null ? null : Number(value.modelVersion)
+        const known = value.modelVersion ?? await deps.tfServing.servedVersion()
+        const version = known === null ? null : Number(known)
         return { ...fromProbabilities(value.probabilities[0], deps.classes()), serving_infrastructure: 'tensorflow_serving', model_version: version, response_time_ms: ms, batch_size: 1, protocol }
       })
     },

@@ -34,7 +34,8 @@ t.test('with Triton and TF Serving up', async (t) => {
     t.match(res.json(), { predicted_class: 'versicolor', predicted_class_index: 1, serving_infrastructure: 'tensorflow_serving', batch_size: 1, protocol })
     near(t, res.json().probabilities)
   }
-  t.equal((await grpcApp.inject({ method: 'POST', url: '/api/v1/classify-tf-serving', payload: VERSICOLOR })).json().model_version, 1)
+  t.equal((await grpcApp.inject({ method: 'POST', url: '/api/v1/classify-tf-serving', payload: VERSICOLOR })).json().model_version, 1, 'gRPC: from the answer\'s model_spec')
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/classify-tf-serving', payload: VERSICOLOR })).json().model_version, 1, 'REST: from the model status')
 
   const unknown = await buildTestApp(t, { TRITON_URL: triton.httpUrl, TRITON_MODEL: 'no_such_model' })
   const r404 = await unknown.inject({ method: 'POST', url: '/api/v1/classify-triton', payload: VERSICOLOR })
