@@ -19,20 +19,27 @@ async function grpcLoad (port: number, model: string, connections: number, durat
   const { GRPCInferenceService } = loadServices()
   const clients = [new GRPCInferenceService(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any]
   const request = { model_name: model, inputs: [{ name: 'float_input', datatype: 'FP32', shape: [1, 4] }], raw_input_contents: [Buffer.from(Float32Array.from(ROW).buffer)] }
-  const latencies: number[] = []
+  let latencies: number[] = []
   let errors = 0
-  const end = Date.now() + durationSec * 1000
-  await Promise.all(Array.from({ length: connections }, async (_, i) => {
-    const c = clients[i % clients.length]
-    while (Date.now() < end) {
-      const t0 = performance.now()
-      await new Promise<void>((resolve) => c.ModelInfer(request, { deadline: Date.now() + 10_000 }, (err: Error | null) => {
-        if (err !== null) errors++
-        else latencies.push(performance.now() - t0)
-        resolve()
-      }))
-    }
-  }))
+  const loop = (seconds: number) => {
+    const end = Date.now() + seconds * 1000
+    return Promise.all(Array.from({ length: connections }, async (_, i) => {
+      const c = clients[i % clients.length]
+      while (Date.now() < end) {
+        const t0 = performance.now()
+        await new Promise<void>((resolve) => c.ModelInfer(request, { deadline: Date.now() + 10_000 }, (err: Error | null) => {
+          if (err !== null) errors++
+          else latencies.push(performance.now() - t0)
+          resolve()
+        }))
+      }
+    }))
+  }
+  // Warm-up (connection, JIT of the client and server paths), as autocannon's runs follow others.
+  await loop(2)
+  latencies = []
+  errors = 0
+  await loop(durationSec)
   for (const c of clients) c.close()
   latencies.sort((a, b) => a - b)
   const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] * 100) / 100
@@ -54,6 +61,7 @@ const protocols: BenchModule = async ({ durationSec }) => {
   try {
     const c = toRow('json echo (ceiling)', 'ceiling', connections, await cannon({ url: `${ceiling.url}/echo`, body: jsonBody(), connections, durationSec }))
     rows.push(c)
+    await cannon({ url: `${gateway.url}/v2/models/iris/infer`, body: jsonBody(), connections, durationSec: 1 }) // warm-up
     const rest = toRow('V2 REST infer (JSON)', 'gateway', connections, await cannon({ url: `${gateway.url}/v2/models/iris/infer`, body: jsonBody(), connections, durationSec }))
     rows.push({ ...rest, ratio: rest.requests_per_sec / c.requests_per_sec, baseline: 'ceiling' })
     const bin = toRow('V2 REST infer (binary tensors)', 'gateway', connections, await cannon({

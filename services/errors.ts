@@ -31,9 +31,15 @@ export const EmbeddingUnavailableError = createError('GW_EMBEDDING_UNAVAILABLE',
 export const TensorInvalidError = createError('GW_TENSOR_INVALID', '%s', 400)
 export const ProtocolUnsupportedError = createError('GW_PROTOCOL_UNSUPPORTED', '%s', 501)
 export const ServableNotFoundError = createError('GW_SERVABLE_NOT_FOUND', '%s', 404)
+// LLM gateway (issue 3, LLM half)
+export const UpstreamNotFoundError = createError('GW_UPSTREAM_MODEL_NOT_FOUND', "%s has no model '%s': %s", 404)
+export const UpstreamRejectedError = createError('GW_UPSTREAM_REJECTED', '%s rejected the request: %s', 400)
+export const CircuitOpenError = createError('GW_CIRCUIT_OPEN', '%s is unavailable: circuit open after %d consecutive failures; retrying in %d ms', 503)
+export const PromptBlockedError = createError('GW_PROMPT_BLOCKED', 'Prompt blocked by the injection guard: %s', 400)
+export const SessionNotFoundError = createError('GW_SESSION_NOT_FOUND', "Chat session '%s' not found", 404)
 
 // Serving clients (Triton, TF Serving, the gateway's own protocol fronts over the network).
 export const UpstreamNotConfiguredError = createError('GW_UPSTREAM_NOT_CONFIGURED', '%s is not configured: set %s', 503)
 export const UpstreamQueueFullError = createError('GW_UPSTREAM_QUEUE_FULL', '%s refused the request, its queue is full: %s', 503)
-export const UpstreamModelNotFoundError = createError('GW_UPSTREAM_MODEL_NOT_FOUND', "%s has no model '%s'", 404)
+// An unknown model upstream is UpstreamNotFoundError (GW_UPSTREAM_MODEL_NOT_FOUND), above.
 export const UpstreamModelNotReadyError = createError('GW_UPSTREAM_MODEL_NOT_READY', "%s model '%s' is not ready", 503)

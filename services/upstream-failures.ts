@@ -2,7 +2,7 @@
 // @fastify/reply-from does: unreachable -> 503, timeout -> 504, unusable answer -> 502,
 // plus the serving-specific ones (queue full 503, unknown model 404).
 import {
-  UpstreamBadResponseError, UpstreamModelNotFoundError, UpstreamModelNotReadyError, UpstreamQueueFullError,
+  UpstreamBadResponseError, UpstreamModelNotReadyError, UpstreamNotFoundError, UpstreamQueueFullError,
   UpstreamTimeoutError, UpstreamUnavailableError
 } from './errors.js'
 
@@ -26,7 +26,7 @@ export function networkFailure (upstream: string, err: unknown, timeoutMs: numbe
 
 /** An HTTP error status from the upstream, with its error message (`{"error": ...}` in both protocols). */
 export function statusFailure (upstream: string, status: number, message: string, model: string): Error {
-  if (status === 404) return new UpstreamModelNotFoundError(upstream, model)
+  if (status === 404) return new UpstreamNotFoundError(upstream, model, message)
   if (status === 503 && /queue/i.test(message)) return new UpstreamQueueFullError(upstream, message)
   if (status === 503 && /not at ready state|not ready|unavailable/i.test(message)) return new UpstreamModelNotReadyError(upstream, model)
   if (status === 503) return new UpstreamUnavailableError(upstream, message)
@@ -39,7 +39,7 @@ export function grpcFailure (upstream: string, err: { code?: number, details?: s
   const details = err.details ?? err.message
   switch (err.code) {
     case 4: return new UpstreamTimeoutError(upstream, timeoutMs) // DEADLINE_EXCEEDED
-    case 5: return new UpstreamModelNotFoundError(upstream, model) // NOT_FOUND
+    case 5: return new UpstreamNotFoundError(upstream, model, details) // NOT_FOUND
     case 14: return /queue/i.test(details) ? new UpstreamQueueFullError(upstream, details) : new UpstreamUnavailableError(upstream, details) // UNAVAILABLE
     default: return new UpstreamBadResponseError(upstream, `gRPC status ${String(err.code)}: ${details}`)
   }

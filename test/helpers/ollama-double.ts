@@ -1,69 +1,113 @@
-// An Ollama-protocol double (Ollama cannot be installed here), following reference/llm_gateways.md
-// section 1: non-streaming /api/generate and /api/chat with the final-chunk fields in nanoseconds,
-// /api/embed with L2-normalised 384-d vectors, 404 `model '<name>' not found`, GET / health text.
-// Embeddings are bag-of-words over hashed word vectors, with a few synonyms folded together, so a
-// paraphrase ("What is AI?" / "What is artificial intelligence?") embeds above 0.9.
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { Test } from 'tap'
+// An Ollama-protocol double for tests and benches only (Ollama itself cannot be installed here).
+// It follows reference/llm_gateways.md section 1: NDJSON streaming with the final chunk's fields in
+// nanoseconds, {"error"} bodies and mid-stream error lines, 404 for unknown models, /api/embed
+// shapes. Answers are deterministic so tests can assert values: generate echoes the prompt, chat
+// echoes the last user message and counts the user turns it was sent (so memory is visible).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
-const SYNONYMS: Record<string, string> = { artificial: 'ai', intelligence: 'ai', explain: 'what', describe: 'what', define: 'what' }
+export type DoubleMode = 'ok' | 'error-mid-stream' | 'dead' | 'malformed' | 'busy'
 
-function wordVector (word: string, dims: number): Float64Array {
-  let h = 2166136261
-  for (const ch of word) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0
-  const v = new Float64Array(dims)
-  for (let i = 0; i < dims; i++) { h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0; v[i] = (h / 4294967296) - 0.5 }
-  return v
-}
+export interface DoubleOptions { latencyMs?: number, models?: string[], port?: number, dims?: number }
 
-export function doubleEmbedding (text: string, dims = 384): number[] {
-  const sum = new Float64Array(dims)
-  for (const w of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
-    const v = wordVector(SYNONYMS[w] ?? w, dims)
-    for (let i = 0; i < dims; i++) sum[i] += v[i]
+export interface Call { path: string, body: Record<string, any> }
+
+export function embedText (text: string, dims = 384): number[] {
+  const v = new Array<number>(dims).fill(0)
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 2166136261
+    for (const ch of word) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0
+    v[h % dims] += 1
+    v[(h >>> 9) % dims] += 0.5
   }
-  const norm = Math.sqrt(sum.reduce((s, x) => s + x * x, 0)) || 1
-  return Array.from(sum, (x) => x / norm)
+  const norm = Math.hypot(...v) || 1
+  return v.map((x) => x / norm)
 }
 
-export interface OllamaDouble { url: string, calls: Record<string, number>, mode: { doneReason: string, latencyMs: number } }
+export async function startOllamaDouble (opts: DoubleOptions = {}) {
+  const models = new Set(opts.models ?? ['tinyllama', 'tinyllama:latest', 'all-minilm', 'llama3.2'])
+  const state = { mode: 'ok' as DoubleMode, latencyMs: opts.latencyMs ?? 0, calls: [] as Call[] }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function readJson (req: IncomingMessage): Promise<Record<string, unknown>> {
-  let raw = ''
-  for await (const chunk of req) raw += chunk
-  return JSON.parse(raw) as Record<string, unknown>
-}
-
-export async function startOllamaDouble (t: Test, models = ['tinyllama:latest', 'all-minilm:latest']): Promise<OllamaDouble> {
-  const calls: Record<string, number> = {}
-  const mode = { doneReason: 'stop', latencyMs: 0 }
-  const known = (m: unknown) => typeof m === 'string' && models.includes(m.includes(':') ? m : `${m}:latest`)
-  const server: Server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
-      res.end(JSON.stringify(body))
+  function final (model: string, promptTokens: number, evalCount: number) {
+    return {
+      done: true,
+      done_reason: 'stop',
+      total_duration: 5_000_000 + evalCount * 1_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: promptTokens,
+      prompt_eval_duration: promptTokens * 100_000,
+      eval_count: evalCount,
+      eval_duration: evalCount * 1_000_000
     }
-    if (req.method === 'GET' && req.url === '/') { res.end('Ollama is running'); return }
-    readJson(req).then(async (body) => {
-      calls[req.url ?? ''] = (calls[req.url ?? ''] ?? 0) + 1
-      if (!known(body.model)) return send(404, { error: `model '${String(body.model)}' not found` })
-      await new Promise((resolve) => setTimeout(resolve, mode.latencyMs))
-      const created_at = new Date().toISOString()
-      const final = { done: true, done_reason: mode.doneReason, total_duration: 5_000_000, load_duration: 1_000_000, prompt_eval_count: 8, prompt_eval_duration: 1_000_000, eval_count: 12, eval_duration: 3_000_000 }
-      if (req.url === '/api/generate') return send(200, { model: body.model, created_at, response: `Answer to: ${String(body.prompt)}`, ...final, context: [1, 2, 3] })
-      if (req.url === '/api/chat') {
-        const messages = body.messages as Array<{ content: string }>
-        return send(200, { model: body.model, created_at, message: { role: 'assistant', content: `Answer to: ${messages.at(-1)?.content ?? ''}` }, ...final })
+  }
+
+  async function handle (req: IncomingMessage, res: ServerResponse, raw: string) {
+    const path = req.url ?? '/'
+    if (req.method === 'GET' && path === '/') return send(res, 200, 'Ollama is running', 'text/plain')
+    if (req.method === 'GET' && path === '/api/version') return send(res, 200, { version: '0.5.1' })
+    if (req.method === 'GET' && path === '/api/tags') return send(res, 200, { models: [...models].map((name) => ({ name, model: name, size: 1, digest: 'sha256:0', details: { family: 'llama' } })) })
+    let body: Record<string, any>
+    try { body = raw === '' ? {} : JSON.parse(raw) } catch { return send(res, 400, { error: 'invalid character in request body' }) }
+    state.calls.push({ path, body })
+    if (state.mode === 'dead') { req.socket.destroy(); return }
+    if (state.latencyMs > 0) await sleep(state.latencyMs)
+    if (state.mode === 'busy') return send(res, 503, { error: 'server busy, please try again.  maximum pending requests exceeded' })
+    if (state.mode === 'malformed') return send(res, 200, '{"model": "tinyllama", "resp', 'application/json')
+    if (!['/api/generate', '/api/chat', '/api/embed', '/api/embeddings'].includes(path)) return send(res, 404, '404 page not found', 'text/plain')
+    if (body.model === undefined) return send(res, 400, { error: 'model is required' })
+    if (!models.has(body.model)) return send(res, 404, { error: `model '${body.model}' not found` })
+    const created = new Date().toISOString()
+    if (path === '/api/embed') {
+      const input: string[] = Array.isArray(body.input) ? body.input : [body.input]
+      return send(res, 200, { model: body.model, embeddings: input.map((s) => embedText(s, opts.dims)), total_duration: 1_000_000, load_duration: 0, prompt_eval_count: input.length })
+    }
+    if (path === '/api/embeddings') return send(res, 200, { embedding: embedText(String(body.prompt ?? ''), opts.dims) })
+
+    const isChat = path === '/api/chat'
+    const messages: Array<{ role: string, content: string }> = body.messages ?? []
+    const userTurns = messages.filter((m) => m.role === 'user')
+    const text = isChat
+      ? `Echo: ${userTurns.at(-1)?.content ?? ''} (turn ${userTurns.length})`
+      : `Echo: ${String(body.prompt ?? '')}`
+    const promptTokens = isChat ? messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0) : String(body.prompt ?? '').split(/\s+/).length
+    const tokens = text.split(/(?<= )/)
+    const piece = (delta: string) => isChat ? { message: { role: 'assistant', content: delta } } : { response: delta }
+    if (body.stream === false) {
+      return send(res, 200, { model: body.model, created_at: created, ...piece(text), ...final(body.model, promptTokens, tokens.length) })
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+    for (const [i, token] of tokens.entries()) {
+      if (state.mode === 'error-mid-stream' && i === 2) {
+        res.end(JSON.stringify({ error: 'the model failed to generate a response' }) + '\n')
+        return
       }
-      if (req.url === '/api/embed') {
-        const input = Array.isArray(body.input) ? body.input as string[] : [String(body.input)]
-        return send(200, { model: body.model, embeddings: input.map((s) => doubleEmbedding(s)), total_duration: 2_000_000, load_duration: 100_000, prompt_eval_count: input.length * 4 })
-      }
-      send(404, { error: 'not found' })
-    }).catch(() => send(400, { error: 'missing request body' }))
+      res.write(JSON.stringify({ model: body.model, created_at: created, ...piece(token), done: false }) + '\n')
+    }
+    res.end(JSON.stringify({ model: body.model, created_at: created, ...piece(''), ...final(body.model, promptTokens, tokens.length) }) + '\n')
+  }
+
+  const server = createServer((req, res) => {
+    let raw = ''
+    req.on('data', (d: Buffer) => { raw += d.toString() })
+    req.on('end', () => { handle(req, res, raw).catch((err) => send(res, 500, { error: String(err) })) })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  const { port } = server.address() as { port: number }
-  return { url: `http://127.0.0.1:${port}`, calls, mode }
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    calls: state.calls,
+    setMode (mode: DoubleMode) { state.mode = mode },
+    setLatency (ms: number) { state.latencyMs = ms },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+  }
 }
+
+function send (res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8') {
+  res.writeHead(status, { 'content-type': type })
+  res.end(typeof body === 'string' ? body : JSON.stringify(body))
+}
+
+export type OllamaDouble = Awaited<ReturnType<typeof startOllamaDouble>>

@@ -20,7 +20,7 @@ function runClients (http: string, grpc: string, model: string): Promise<any> {
   })
 }
 
-t.test('tritonclient http (binary and JSON) and grpc get the local predictions from the gateway', async (t) => {
+t.test('tritonclient http (binary, JSON, gzip-compressed) and grpc get the local predictions from the gateway', async (t) => {
   const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', GRPC_HOST: '127.0.0.1' }, logger: false })
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -28,7 +28,7 @@ t.test('tritonclient http (binary and JSON) and grpc get the local predictions f
   const out = await runClients(`127.0.0.1:${port}`, `127.0.0.1:${app.grpcServer!.port}`, 'iris_onnx')
   const expected = await directPredict('iris')
 
-  for (const via of ['http_binary', 'http_json', 'grpc']) {
+  for (const via of ['http_binary', 'http_json', 'http_gzip', 'grpc']) {
     t.ok(close(out[via].probabilities, expected.probabilities), `${via}: probabilities equal the direct onnxruntime run`)
     t.same(out[via].label, expected.labels, `${via}: labels`)
     t.equal(out[via].id, 'req-7', `${via}: request id echoed`)
@@ -44,9 +44,9 @@ t.test('tritonclient http (binary and JSON) and grpc get the local predictions f
   }
   t.same(out.http_model_config.input, [{ name: 'float_input', data_type: 'TYPE_FP32', dims: [4] }])
   t.same(out.grpc_model_config.config.input, [{ name: 'float_input', data_type: 'TYPE_FP32', dims: ['4'] }], 'protobuf JSON prints int64 as strings')
-  // Three inferences of three rows (binary, JSON, gRPC) before each client read the statistics.
-  t.equal(out.http_stats.model_stats[0].inference_count, 6)
-  t.equal(out.grpc_stats.model_stats[0].inference_count, '9')
+  // Inferences of three rows before each client read the statistics: binary, JSON, gzip; then gRPC.
+  t.equal(out.http_stats.model_stats[0].inference_count, 9)
+  t.equal(out.grpc_stats.model_stats[0].inference_count, '12')
   t.same(out.http_index.map((m: { name: string }) => m.name), ['iris', 'iris_mlp', 'iris_onnx'])
   t.same(out.grpc_index.models.map((m: { name: string }) => m.name), ['iris', 'iris_mlp', 'iris_onnx'])
   t.same(out.http_unknown_model, { status: '404', message: "Model 'no_such_model' not found" })

@@ -144,6 +144,19 @@ t.test('a full batching queue is UNAVAILABLE (14), as Triton answers', async (t)
   t.ok(refused.every((r) => r.reason.code === grpc.status.UNAVAILABLE))
 })
 
+t.test('both gRPC services share the adaptive batcher (one model run)', async (t) => {
+  const app = await grpcFront(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '1000000' })
+  const iris = client(t, services.IrisInferenceService, app.grpcServer!.port!)
+  const v2 = client(t, services.GRPCInferenceService, app.grpcServer!.port!)
+  const [one, infer] = await Promise.all([
+    iris('Classify', sample(ROWS[1])),
+    v2('ModelInfer', { model_name: 'iris', inputs: [{ name: 'float_input', datatype: 'FP32', shape: [2, 4] }], raw_input_contents: [Buffer.from(Float32Array.from([...ROWS[0], ...ROWS[2]]).buffer)], outputs: [{ name: 'label' }] })
+  ])
+  t.equal(one.predicted_class, 'versicolor')
+  t.same([0, 1].map((i) => Number((infer.raw_output_contents[0] as Buffer).readBigInt64LE(i * 8))), [0, 2])
+  t.match(app.kserve.statistics('iris').model_stats[0], { inference_count: 3, execution_count: 1 })
+})
+
 t.test('GRPC_ENABLED=false serves nothing; a taken port is reported, not fatal', async (t) => {
   const off = await grpcFront(t, { GRPC_ENABLED: 'false' })
   t.equal(off.grpcServer, null)

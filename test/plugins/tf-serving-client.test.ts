@@ -54,7 +54,7 @@ t.test('REST and gRPC predictions, status, metadata, errors', async (t) => {
   t.match(await tfs.metadata('iris'), { model_spec: { name: 'iris' }, metadata: { signature_def: { signature_def: { serving_default: { inputs: {} } } } } })
   t.match((await app.health.report()).tf_serving, { status: 'up', critical: false, model: 'iris', versions: ['1'], protocol: 'rest' })
 
-  await t.rejects(tfs.predictRest('nope', ROWS), { statusCode: 404, code: 'GW_UPSTREAM_MODEL_NOT_FOUND', message: "TF Serving has no model 'nope'" })
+  await t.rejects(tfs.predictRest('nope', ROWS), { statusCode: 404, code: 'GW_UPSTREAM_MODEL_NOT_FOUND', message: /^TF Serving has no model 'nope': Servable not found for request: Latest\(nope\)/ })
   await t.rejects(tfs.predictGrpc('nope', 'float_input', Float32Array.from(ROWS.flat()), 3), { statusCode: 404, code: 'GW_UPSTREAM_MODEL_NOT_FOUND' })
   await t.rejects(tfs.predictRest('iris', [[1, 2]]), { statusCode: 502, code: 'GW_UPSTREAM_BAD_RESPONSE', message: /^TF Serving sent an invalid answer: HTTP 400/ })
 })

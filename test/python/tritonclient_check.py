@@ -17,7 +17,7 @@ rows = np.array(json.load(sys.stdin)["rows"], dtype=np.float32)
 out = {}
 
 
-def infer(client, module, binary):
+def infer(client, module, binary, **kwargs):
     inp = module.InferInput("float_input", list(rows.shape), "FP32")
     outputs = [module.InferRequestedOutput("probabilities"), module.InferRequestedOutput("label")]
     if module is httpclient:
@@ -25,7 +25,7 @@ def infer(client, module, binary):
         outputs = [module.InferRequestedOutput(n, binary_data=binary) for n in ("probabilities", "label")]
     else:
         inp.set_data_from_numpy(rows)
-    res = client.infer(model, [inp], outputs=outputs, request_id="req-7")
+    res = client.infer(model, [inp], outputs=outputs, request_id="req-7", **kwargs)
     response = res.get_response()
     return {
         "probabilities": res.as_numpy("probabilities").tolist(),
@@ -52,6 +52,7 @@ out["http_model_metadata"] = h.get_model_metadata(model)
 out["http_model_config"] = h.get_model_config(model)
 out["http_binary"] = infer(h, httpclient, True)
 out["http_json"] = infer(h, httpclient, False)
+out["http_gzip"] = infer(h, httpclient, True, request_compression_algorithm="gzip")
 out["http_stats"] = h.get_inference_statistics(model)
 out["http_index"] = h.get_model_repository_index()
 out["http_unknown_model"] = error_of(lambda: h.get_model_metadata("no_such_model"))

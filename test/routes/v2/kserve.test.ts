@@ -85,6 +85,10 @@ t.test('model metadata, readiness and config, with and without a version, and fo
   const unknownPath = await app.inject({ url: '/v2/models/iris/nothing' })
   t.equal(unknownPath.statusCode, 404)
   t.same(unknownPath.json(), { error: 'Not Found' })
+  const wrongMethod = await app.inject({ method: 'GET', url: '/v2/models/iris/versions/1/infer' })
+  t.equal(wrongMethod.statusCode, 405)
+  t.same(wrongMethod.json(), { error: 'Method Not Allowed' })
+  t.equal((await app.inject({ method: 'DELETE', url: '/v2/health/live' })).statusCode, 405)
 })
 
 t.test('JSON inference equals onnxruntime run directly, with no Content-Type and nested or flat data', async (t) => {
@@ -192,4 +196,37 @@ t.test('a full batching queue answers 503 {"error"} with Retry-After, as Triton 
   t.same(refused[0].json(), { error: "Inference queue for model 'iris' is full (1 requests waiting); retry later" })
   t.equal(refused[0].headers['retry-after'], '1')
   t.equal(answers.filter((r) => r.statusCode !== 503 && r.statusCode !== 200).length, 0)
+})
+
+t.test('V2 and /api/v1/classify requests share the adaptive batcher (one model run)', async (t) => {
+  // A 1 s queue delay lets both requests, sent together, join one batch even on a busy machine.
+  const app = await buildTestApp(t, { BATCH_MAX_QUEUE_DELAY_MICROS: '1000000' })
+  const [v2, classify] = await Promise.all([
+    app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: infer([fp32(ROWS.slice(0, 2))], { outputs: [{ name: 'label' }] }) }),
+    app.inject({ method: 'POST', url: '/api/v1/classify', payload: { sepal_length: 6.3, sepal_width: 3.3, petal_length: 6.0, petal_width: 2.5 } })
+  ])
+  t.same(v2.json().outputs[0].data, [0, 1])
+  t.equal(classify.json().predicted_class, 'virginica')
+  const s = (await app.inject({ url: '/v2/models/iris/stats' })).json().model_stats[0]
+  t.equal(s.inference_count, 3, 'three rows')
+  t.equal(s.execution_count, 1, 'in one model run')
+})
+
+t.test('compressed requests (gzip, deflate) are inflated; other encodings are 501', async (t) => {
+  const { gzipSync, deflateSync } = await import('node:zlib')
+  const app = await buildTestApp(t, { PROTOCOL_BODY_LIMIT: '2048' })
+  const body = infer([fp32(ROWS)], { outputs: [{ name: 'label' }] })
+  for (const [encoding, payload] of [['gzip', gzipSync(body)], ['deflate', deflateSync(body)]] as const) {
+    const res = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload, headers: { 'content-encoding': encoding } })
+    t.same(res.json().outputs[0].data, [0, 1, 2], encoding)
+  }
+  const br = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: body, headers: { 'content-encoding': 'br' } })
+  t.equal(br.statusCode, 501)
+  t.equal(br.headers['accept-encoding'], 'gzip, deflate')
+  t.same(br.json(), { error: "unsupported Content-Encoding 'br'; use gzip or deflate" })
+  const bomb = gzipSync(infer([{ ...fp32([]), shape: [1, 4], data: Array(2000).fill(1) }]))
+  t.ok(bomb.length < 2048, 'small on the wire')
+  const big = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: bomb, headers: { 'content-encoding': 'gzip' } })
+  t.equal(big.statusCode, 413, 'the limit applies to the inflated body')
+  t.same(big.json(), { error: 'Request body is too large' })
 })

@@ -37,7 +37,7 @@ t.test('servingAnalysis: the seed example and unavailable methods', async (t) =>
 t.test('upstream failures map to coded errors', async (t) => {
   t.match(statusFailure('Triton', 503, '[request id: <id_unknown>] Exceeds maximum queue size', 'm'), { statusCode: 503, code: 'GW_UPSTREAM_QUEUE_FULL', message: 'Triton refused the request, its queue is full: [request id: <id_unknown>] Exceeds maximum queue size' })
   t.match(statusFailure('Triton', 503, "Request for model 'm' is not at ready state", 'm'), { statusCode: 503, code: 'GW_UPSTREAM_MODEL_NOT_READY' })
-  t.match(statusFailure('Triton', 404, "Request for unknown model: 'm' is not found", 'm'), { statusCode: 404, code: 'GW_UPSTREAM_MODEL_NOT_FOUND', message: "Triton has no model 'm'" })
+  t.match(statusFailure('Triton', 404, "Request for unknown model: 'm' is not found", 'm'), { statusCode: 404, code: 'GW_UPSTREAM_MODEL_NOT_FOUND', message: "Triton has no model 'm': Request for unknown model: 'm' is not found" })
   t.match(statusFailure('TF Serving', 504, 'Deadline exceeded', 'm'), { statusCode: 504, code: 'GW_UPSTREAM_TIMEOUT' })
   t.match(grpcFailure('Triton', { code: 14, details: 'Exceeds maximum queue size', message: '' }, 100, 'm'), { statusCode: 503, code: 'GW_UPSTREAM_QUEUE_FULL' })
   t.match(grpcFailure('Triton', { code: 4, message: 'deadline' }, 100, 'm'), { statusCode: 504, code: 'GW_UPSTREAM_TIMEOUT', message: 'Triton did not answer within 100 ms' })
