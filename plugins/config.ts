@@ -61,6 +61,17 @@ export const ConfigSchema = Type.Object({
   GRPC_HOST: Type.String({ default: '0.0.0.0' }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
   GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' }),
+  // LLM gateway (issue 3, LLM half): Ollama, chat memory, prompt guard
+  OLLAMA_URL: Type.String({ default: 'http://127.0.0.1:11434', description: 'Ollama server; LLM routes answer 503 naming it while it is unreachable' }),
+  OLLAMA_MODEL: Type.String({ default: 'tinyllama', minLength: 1, description: 'model used when a request names none' }),
+  OLLAMA_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 10 }),
+  OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 10, description: 'time to the answer headers, and between two streamed chunks' }),
+  OLLAMA_BREAKER_THRESHOLD: Type.Integer({ default: 5, minimum: 1, description: 'consecutive connection failures that open the circuit' }),
+  OLLAMA_BREAKER_COOLDOWN_MS: Type.Integer({ default: 10000, minimum: 10, description: 'how long an open circuit answers 503 at once before one probe' }),
+  PROMPT_MAX_CHARS: Type.Integer({ default: 8000, minimum: 16, description: 'longest accepted prompt; generate-secure truncates to it' }),
+  CHAT_MEMORY_MAX_MESSAGES: Type.Integer({ default: 20, minimum: 2, description: 'messages kept per session (oldest dropped first)' }),
+  CHAT_MEMORY_MAX_TOKENS: Type.Integer({ default: 2000, minimum: 16, description: 'approximate tokens of history sent to the model (4 characters a token)' }),
+  CHAT_MEMORY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'idle sessions expire after this' }),
   // Serving clients (issue 4b): Triton, TF Serving, and the network calls to our own fronts.
   TRITON_URL: Type.String({ default: '', description: 'Triton HTTP base URL (http://host:8000); empty: disabled' }),
   TRITON_GRPC_URL: Type.String({ default: '', description: 'Triton gRPC address (host:8001); empty: disabled' }),
