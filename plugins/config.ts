@@ -71,7 +71,22 @@ export const ConfigSchema = Type.Object({
   PROMPT_MAX_CHARS: Type.Integer({ default: 8000, minimum: 16, description: 'longest accepted prompt; generate-secure truncates to it' }),
   CHAT_MEMORY_MAX_MESSAGES: Type.Integer({ default: 20, minimum: 2, description: 'messages kept per session (oldest dropped first)' }),
   CHAT_MEMORY_MAX_TOKENS: Type.Integer({ default: 2000, minimum: 16, description: 'approximate tokens of history sent to the model (4 characters a token)' }),
-  CHAT_MEMORY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'idle sessions expire after this' })
+  CHAT_MEMORY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'idle sessions expire after this' }),
+  // Serving clients (issue 4b): Triton, TF Serving, and the network calls to our own fronts.
+  TRITON_URL: Type.String({ default: '', description: 'Triton HTTP base URL (http://host:8000); empty: disabled' }),
+  TRITON_GRPC_URL: Type.String({ default: '', description: 'Triton gRPC address (host:8001); empty: disabled' }),
+  TRITON_MODEL: Type.String({ default: 'iris_onnx', minLength: 1 }),
+  TRITON_PROTOCOL: StringEnum(['http-json', 'http-binary', 'grpc'], { default: 'http-binary' }),
+  TF_SERVING_URL: Type.String({ default: '', description: 'TF Serving REST base URL (http://host:8501); empty: disabled' }),
+  TF_SERVING_GRPC_URL: Type.String({ default: '', description: 'TF Serving gRPC address (host:8500); empty: disabled' }),
+  TF_SERVING_MODEL: Type.String({ default: 'iris', minLength: 1 }),
+  TF_SERVING_PROTOCOL: StringEnum(['rest', 'grpc'], { default: 'rest' }),
+  SERVING_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 1, description: 'deadline of every call to Triton, TF Serving and our own fronts' }),
+  // local: answer from the in-process ONNX model, marked fallback, when Triton or TF Serving is down.
+  SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none' }),
+  GRPC_TARGET: Type.String({ default: '', description: '/classify-grpc target (host:port); empty: this gateway\'s own gRPC front' }),
+  INFERENCE_HTTP_URL: Type.String({ default: '', description: '/classify-http V2 server; empty: this gateway\'s own /v2 front' }),
+  INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' })
 })
 
 export type Config = Static<typeof ConfigSchema>
