@@ -21,6 +21,7 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY proto proto
 COPY models models
+COPY web web
 # The registry and the prediction log write under models/ and data/: owned by the runtime user.
 RUN mkdir -p data && chown -R node:node models data
 USER node

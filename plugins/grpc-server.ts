@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js'
 import fp from 'fastify-plugin'
 import type { ModelStore } from '../services/model-store.js'
 import type { KServe } from '../services/v2/inference.js'
-import { loadServices } from '../services/grpc/protos.js'
+import { Counter, Histogram, type Registry } from 'prom-client'
+import { instrument, loadServices, type CallObserver } from '../services/grpc/protos.js'
 import { createIrisService } from '../services/grpc/iris-service.js'
 import { createKServeService } from '../services/grpc/kserve-service.js'
 
@@ -23,6 +24,7 @@ export interface GrpcServerOptions {
   host: string
   port: number
   maxMessageBytes: number
+  observe?: CallObserver
 }
 
 /** Builds and binds the server; `port` is the bound one (useful with port 0); `error` if it could not bind. */
@@ -30,8 +32,9 @@ export async function createGrpcServer (opts: GrpcServerOptions) {
   const services = loadServices()
   // grpc-js receives at most 4 MiB by default; tensors need more (Triton allows INT32_MAX).
   const server = new grpc.Server({ 'grpc.max_receive_message_length': opts.maxMessageBytes, 'grpc.max_send_message_length': opts.maxMessageBytes })
-  server.addService(services.IrisInferenceService.service, createIrisService(opts))
-  server.addService(services.GRPCInferenceService.service, createKServeService(opts.kserve))
+  const observe: CallObserver = opts.observe ?? (() => {})
+  server.addService(services.IrisInferenceService.service, instrument('iris.InferenceService', createIrisService(opts), observe))
+  server.addService(services.GRPCInferenceService.service, instrument('inference.GRPCInferenceService', createKServeService(opts.kserve), observe))
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`
   let port: number | null = null
   let error: string | null = null
@@ -54,8 +57,22 @@ export async function createGrpcServer (opts: GrpcServerOptions) {
   }
 }
 
+/** Per-call metrics, named as go-grpc-prometheus names them; the code label is the gRPC status name. */
+function grpcMetrics (registry: Registry): CallObserver {
+  const labelNames = ['grpc_service', 'grpc_method', 'grpc_code'] as const
+  const handled = new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed, by service, method and status', labelNames, registers: [registry] })
+  const seconds = new Histogram({
+    name: 'grpc_server_handling_seconds', help: 'gRPC call duration, by service and method', labelNames: ['grpc_service', 'grpc_method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry]
+  })
+  return (service, method, code, s) => {
+    handled.inc({ grpc_service: service, grpc_method: method, grpc_code: grpc.status[code] })
+    seconds.observe({ grpc_service: service, grpc_method: method }, s)
+  }
+}
+
 export default fp(async function grpcServerPlugin (fastify) {
-  const { config, onnx, kserve, health, log } = fastify
+  const { config, onnx, kserve, health, log, metrics } = fastify
   if (!config.GRPC_ENABLED) {
     health.register('grpc', () => ({ status: 'disabled', critical: false }))
     fastify.decorate('grpcServer', null)
@@ -68,7 +85,8 @@ export default fp(async function grpcServerPlugin (fastify) {
     maxBatchInstances: config.MAX_BATCH_INSTANCES,
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
-    maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES
+    maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
+    observe: grpcMetrics(metrics.registry)
   })
   // A taken gRPC port must not take the HTTP gateway down with it: it is logged and shown in /health.
   if (front.error !== null) log.error({ grpc: front.error }, 'gRPC front not started')
@@ -78,4 +96,4 @@ export default fp(async function grpcServerPlugin (fastify) {
     : { status: 'up', critical: false, port: front.port, services: ['iris.InferenceService', 'inference.GRPCInferenceService'] })
   fastify.decorate('grpcServer', front)
   fastify.addHook('onClose', async () => { await front.close() })
-}, { name: 'grpc-server', dependencies: ['config', 'health', 'onnx', 'kserve'] })
+}, { name: 'grpc-server', dependencies: ['config', 'metrics', 'health', 'onnx', 'kserve'] })

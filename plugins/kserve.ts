@@ -11,10 +11,10 @@ declare module 'fastify' {
   }
 }
 
-const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
-
 export default fp(async function kservePlugin (fastify) {
   const { config, onnx } = fastify
+  // Reported as the server version by /v2 and ServerMetadata.
+  const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
   fastify.decorate('kserve', createKServe({
     store: onnx,
     defaultModel: config.DEFAULT_MODEL,

@@ -15,7 +15,8 @@ export interface IrisServiceOptions { store: ModelStore, defaultModel: string, m
 
 function features (x: IrisFeatures, where: string): IrisFeatures {
   for (const f of FEATURE_NAMES) {
-    if (typeof x[f] !== 'number' || !Number.isFinite(x[f])) throw new BadRequestError(`${where}${f} must be a finite number`)
+    if (x[f] === undefined || x[f] === null) throw new BadRequestError(`${where}${f} is required`)
+    if (!Number.isFinite(x[f])) throw new BadRequestError(`${where}${f} must be a finite number`)
   }
   return { sepal_length: x.sepal_length, sepal_width: x.sepal_width, petal_length: x.petal_length, petal_width: x.petal_width }
 }

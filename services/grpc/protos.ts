@@ -51,3 +51,16 @@ export function unary<Req, Res> (fn: (request: Req, metadata: grpc.Metadata) => 
       })
   }
 }
+
+export type CallObserver = (service: string, method: string, code: grpc.status, seconds: number) => void
+
+/** Wraps every unary handler of a service so each finished call is reported (for metrics). */
+export function instrument (service: string, impl: grpc.UntypedServiceImplementation, observe: CallObserver): grpc.UntypedServiceImplementation {
+  return Object.fromEntries(Object.entries(impl).map(([method, handler]) => [method, (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    const start = performance.now()
+    ;(handler as grpc.handleUnaryCall<unknown, unknown>)(call, (err, value) => {
+      observe(service, method, err != null ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK, (performance.now() - start) / 1000)
+      callback(err, value)
+    })
+  }]))
+}

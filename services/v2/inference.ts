@@ -103,7 +103,11 @@ export function createKServe (opts: KServeOptions) {
       }
     },
 
-    /** Statistics in Triton's shape, from the batcher's counters (shared with /api/v1/classify). */
+    /**
+     * Statistics in Triton's shape, from the batcher's counters, so they include every front
+     * (/api/v1/classify, V2, gRPC). The batcher counts failed executions, not failed requests, so
+     * `fail` is a lower bound; success time is queue plus compute time.
+     */
     statistics (name?: string, version?: string) {
       const models = name === undefined || name === '' ? store.list() : [resolve(name, version)]
       return {

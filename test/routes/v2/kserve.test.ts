@@ -182,3 +182,14 @@ t.test('statistics count the requests and rows served through the batcher', asyn
   t.same(all.model_stats.map((m: { name: string }) => m.name), ['iris', 'iris_mlp'])
   t.equal(all.model_stats[0].inference_count, 0)
 })
+
+t.test('a full batching queue answers 503 {"error"} with Retry-After, as Triton does', async (t) => {
+  const app = await buildTestApp(t, { BATCH_MAX_QUEUE: '1' })
+  const answers = await Promise.all(Array.from({ length: 30 }, () => app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: infer([fp32(ROWS)]) })))
+  const refused = answers.filter((r) => r.statusCode === 503)
+  t.ok(answers.some((r) => r.statusCode === 200), 'the first requests are served')
+  t.ok(refused.length > 0, `${refused.length} of 30 refused`)
+  t.same(refused[0].json(), { error: "Inference queue for model 'iris' is full (1 requests waiting); retry later" })
+  t.equal(refused[0].headers['retry-after'], '1')
+  t.equal(answers.filter((r) => r.statusCode !== 503 && r.statusCode !== 200).length, 0)
+})
