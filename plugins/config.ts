@@ -86,7 +86,15 @@ export const ConfigSchema = Type.Object({
   SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none' }),
   GRPC_TARGET: Type.String({ default: '', description: '/classify-grpc target (host:port); empty: this gateway\'s own gRPC front' }),
   INFERENCE_HTTP_URL: Type.String({ default: '', description: '/classify-http V2 server; empty: this gateway\'s own /v2 front' }),
-  INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' })
+  INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' }),
+  // Model registry, hot reload and retraining (issue 5a)
+  REGISTRY_DIR: Type.String({ default: '', description: 'embedded registry root; empty: MODELS_DIR/registry' }),
+  REGISTRY_POLL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 're-read served aliases this often (0: only on admin changes)' }),
+  REGISTRY_RETIRE_GRACE_MS: Type.Integer({ default: 5000, minimum: 0, description: 'keep a replaced version loaded this long after an alias moves' }),
+  RETRAIN_CONFIG: Type.String({ default: join(projectRoot, 'config.json'), description: 'model_name, gate and train params of the retrainer' }),
+  RETRAIN_CRON: Type.String({ default: '', description: 'cron schedule of retraining in the gateway; empty: off' }),
+  NOTIFICATIONS_LOG: Type.String({ default: '', description: 'promotion decisions; empty: DATA_DIR/notifications.log' }),
+  TRAIN_LOG: Type.String({ default: '', description: 'last training run log; empty: DATA_DIR/last_train_log.txt' })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -43,3 +43,9 @@ export const UpstreamNotConfiguredError = createError('GW_UPSTREAM_NOT_CONFIGURE
 export const UpstreamQueueFullError = createError('GW_UPSTREAM_QUEUE_FULL', '%s refused the request, its queue is full: %s', 503)
 // An unknown model upstream is UpstreamNotFoundError (GW_UPSTREAM_MODEL_NOT_FOUND), above.
 export const UpstreamModelNotReadyError = createError('GW_UPSTREAM_MODEL_NOT_READY', "%s model '%s' is not ready", 503)
+// Model registry, hot reload and retraining (issue 5a)
+export const RegistryModelNotFoundError = createError('GW_REGISTRY_MODEL_NOT_FOUND', "Registered model '%s' not found", 404)
+export const RegistryVersionNotFoundError = createError('GW_REGISTRY_VERSION_NOT_FOUND', "Registered model '%s' has no version '%s'", 404)
+export const RegistryAliasNotFoundError = createError('GW_REGISTRY_ALIAS_NOT_FOUND', "Registered model '%s' has no alias '%s'", 404)
+export const RegistryIntegrityError = createError('GW_REGISTRY_INTEGRITY', "Model '%s' version '%s' refused: %s", 502)
+export const RetrainBusyError = createError('GW_RETRAIN_BUSY', 'A retraining run is already in progress', 409)

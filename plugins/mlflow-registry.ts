@@ -1,0 +1,47 @@
+// The model registry (embedded file backend under models/registry) and registry serving with hot
+// reload: `fastify.registry.backend` for the admin routes, `fastify.registry.serving` for routes
+// that serve an alias. With REGISTRY_POLL_SECONDS the served aliases are re-read periodically, so
+// an alias moved by the CLI or another gateway is picked up without a restart.
+import { join } from 'node:path'
+import fp from 'fastify-plugin'
+import { createEmbeddedRegistry } from '../services/registry/embedded.js'
+import { createRegistryServing, type RegistryServing } from '../services/registry/serving.js'
+import type { RegistryBackend } from '../services/registry/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    registry: { backend: RegistryBackend, serving: RegistryServing, root: string }
+  }
+}
+
+export default fp(async function registryPlugin (fastify) {
+  const { config, onnx, health, log } = fastify
+  const root = config.REGISTRY_DIR === '' ? join(config.MODELS_DIR, 'registry') : config.REGISTRY_DIR
+  const backend = createEmbeddedRegistry(root)
+  const serving = createRegistryServing({ registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, log })
+
+  let poller: NodeJS.Timeout | null = null
+  let lastPoll: { at: string, errors: number } | null = null
+  if (config.REGISTRY_POLL_SECONDS > 0) {
+    let busy = false
+    poller = setInterval(() => {
+      if (busy) return // a slow registry must not stack refreshes
+      busy = true
+      serving.refresh()
+        .then((r) => { lastPoll = { at: new Date().toISOString(), errors: r.filter((x) => x.error !== undefined).length } })
+        .finally(() => { busy = false })
+    }, config.REGISTRY_POLL_SECONDS * 1000)
+    poller.unref()
+  }
+
+  health.register('registry', async () => {
+    const models = await backend.listModels()
+    return { status: 'up', critical: false, backend: backend.kind, root, models: models.length, served: serving.served(), last_poll: lastPoll }
+  })
+
+  fastify.decorate('registry', { backend, serving, root })
+  fastify.addHook('onClose', async () => {
+    if (poller !== null) clearInterval(poller)
+    serving.close()
+  })
+}, { name: 'mlflow-registry', dependencies: ['config', 'onnx', 'health'] })

@@ -1,0 +1,46 @@
+// Seed 002's prediction endpoint: the `production` version of config.json's model (simple_classifier)
+// from the registry, hot-reloaded when retraining promotes a new one. JSON {"instances": [[x1, x2], ...]}
+// or form fields x1, x2; answers {"predictions": [[p], ...]} with p the positive-class probability.
+import formbody from '@fastify/formbody'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { roundFloat32 } from '../services/classification.js'
+import { ModelInputError } from '../services/errors.js'
+import { readRetrainConfig } from '../services/retrain/pipeline.js'
+import { ErrorSchema } from '../services/schemas/iris.js'
+
+const NUMBER = '^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$'
+
+const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { registry, onnx, config } = fastify
+  await fastify.register(formbody)
+  const modelName = (await readRetrainConfig(config.RETRAIN_CONFIG)).model_name
+
+  fastify.post('/predict', {
+    schema: {
+      tags: ['registry'],
+      summary: `Probability of the positive class from ${modelName}@production`,
+      description: 'JSON {"instances": [[x1, x2], ...]} or application/x-www-form-urlencoded x1=..&x2=..',
+      body: Type.Union([
+        Type.Object({
+          instances: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), { minItems: 1, maxItems: config.MAX_BATCH_INSTANCES })
+        }, { additionalProperties: false }),
+        Type.Object({ x1: Type.String({ pattern: NUMBER }), x2: Type.String({ pattern: NUMBER }) }, { additionalProperties: false })
+      ]),
+      response: {
+        200: Type.Object({ predictions: Type.Array(Type.Array(Type.Number())), model: Type.Object({ name: Type.String(), version: Type.String() }) }),
+        400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema
+      }
+    }
+  }, async (request) => {
+    const body = request.body
+    const instances = 'instances' in body ? body.instances : [[Number(body.x1), Number(body.x2)]]
+    if (instances.some((row) => row.some((x) => !Number.isFinite(x)))) throw new ModelInputError(modelName, 'finite numbers x1, x2')
+    const { model, version } = await registry.serving.resolve(modelName, { alias: 'production' })
+    if (model.numFeatures !== 2) throw new ModelInputError(modelName, `2 features, but version ${version} takes ${model.numFeatures}`)
+    const prediction = await onnx.predict(model, Float32Array.from(instances.flat()), instances.length)
+    return { predictions: instances.map((_, i) => [roundFloat32(prediction.probabilities[i])]), model: { name: modelName, version } }
+  })
+}
+
+export default predictRoutes

@@ -1,0 +1,72 @@
+// npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE
+// Tables on stdout from the registry the gateway uses (REGISTRY_DIR / MODELS_DIR settings).
+// Aliases moved here reach a running gateway on its next REGISTRY_POLL_SECONDS refresh or POST /api/v1/registry/reload.
+import { join } from 'node:path'
+import { loadConfig } from '../plugins/config.js'
+import { createEmbeddedRegistry } from '../services/registry/embedded.js'
+
+const config = loadConfig(process.env)
+const registry = createEmbeddedRegistry(config.REGISTRY_DIR === '' ? join(config.MODELS_DIR, 'registry') : config.REGISTRY_DIR)
+
+function table (rows: Array<Record<string, unknown>>): void {
+  if (rows.length === 0) { console.log('(none)'); return }
+  const cols = Object.keys(rows[0])
+  const cell = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? ''))
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()
+  console.log(line(cols))
+  console.log(line(widths.map((w) => '-'.repeat(w))))
+  for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))))
+}
+
+const [cmd, ...args] = process.argv.slice(2)
+const need = (n: number, usage: string) => { if (args.length < n) { console.error(`usage: npm run models -- ${usage}`); process.exit(64) } }
+
+try {
+  switch (cmd) {
+    case 'list':
+      table((await registry.listModels()).map((m) => ({ model: m.name, versions: m.versions, latest: m.latest_version, aliases: Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`).join(' ') })))
+      break
+    case 'compare': {
+      need(1, 'compare NAME')
+      const versions = await registry.listVersions(args[0])
+      const metricNames = [...new Set(versions.flatMap((v) => Object.keys(v.metrics)))].sort()
+      table(versions.map((v) => ({
+        version: v.version, created_at: v.created_at, stage: v.stage, aliases: v.aliases.join(','),
+        ...Object.fromEntries(metricNames.map((m) => [m, v.metrics[m]])), sha256: v.sha256.slice(0, 12)
+      })))
+      break
+    }
+    case 'alias': {
+      need(3, 'alias NAME VERSION ALIAS')
+      const [name, version, alias] = args
+      await registry.fetchArtifact(name, version) // never point an alias at a bad artifact
+      const previous = await registry.setAlias(name, alias, version)
+      table([{ model: name, alias, version, previous }])
+      break
+    }
+    case 'lineage': {
+      need(2, 'lineage NAME VERSION')
+      const v = await registry.getVersion(args[0], args[1])
+      table(Object.entries({ model: v.name, version: v.version, created_at: v.created_at, source: v.source, sha256: v.sha256, stage: v.stage, aliases: v.aliases.join(','), params: v.params, metrics: v.metrics, tags: v.tags }).map(([field, value]) => ({ field, value })))
+      const history = (await registry.aliasHistory(args[0])).filter((h) => h.from === args[1] || h.to === args[1])
+      console.log('\nalias history touching this version:')
+      table(history.map((h) => ({ at: h.at, alias: h.alias, from: h.from, to: h.to })))
+      break
+    }
+    case 'transition': {
+      need(3, 'transition NAME VERSION STAGE')
+      console.error('note: stages are deprecated in MLflow; prefer `alias`')
+      const v = await registry.setStage(args[0], args[1], args[2])
+      table([{ model: v.name, version: v.version, stage: v.stage }])
+      break
+    }
+    default:
+      console.error('usage: npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE')
+      process.exitCode = 64
+  }
+} catch (err) {
+  const e = err as { code?: string, message: string }
+  console.error(`${e.code ?? 'ERROR'}: ${e.message}`)
+  process.exitCode = 1
+}

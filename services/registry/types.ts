@@ -1,0 +1,59 @@
+// The registry interface the gateway, the CLI and the retrainer use. One backend today: files under
+// models/registry (embedded). Field names follow MLflow's model-version JSON where one exists.
+
+export interface RegistryVersion {
+  name: string
+  version: string
+  created_at: string
+  sha256: string
+  /** Legacy MLflow stage (None, Staging, Production, Archived); aliases replace it. */
+  stage: string
+  source: string
+  metrics: Record<string, number>
+  params: Record<string, unknown>
+  tags: Record<string, string>
+  aliases: string[]
+}
+
+export interface RegisteredModel {
+  name: string
+  latest_version: string | null
+  aliases: Record<string, string>
+  versions: number
+}
+
+export interface AliasChange {
+  at: string
+  model: string
+  alias: string
+  from: string | null
+  to: string | null
+}
+
+export interface NewVersion {
+  onnx: Uint8Array
+  /** metadata.json as written next to model.onnx (classes, feature names, output names...). */
+  metadata: Record<string, unknown>
+  metrics?: Record<string, number>
+  params?: Record<string, unknown>
+  tags?: Record<string, string>
+  source?: string
+}
+
+export interface RegistryBackend {
+  readonly kind: 'embedded'
+  listModels: () => Promise<RegisteredModel[]>
+  listVersions: (name: string) => Promise<RegistryVersion[]>
+  getVersion: (name: string, version: string) => Promise<RegistryVersion>
+  createVersion: (name: string, v: NewVersion) => Promise<RegistryVersion>
+  /** Returns the version the alias pointed at before (null if new). */
+  setAlias: (name: string, alias: string, version: string) => Promise<string | null>
+  deleteAlias: (name: string, alias: string) => Promise<string>
+  getAlias: (name: string, alias: string) => Promise<string>
+  aliasHistory: (name: string) => Promise<AliasChange[]>
+  setStage: (name: string, version: string, stage: string) => Promise<RegistryVersion>
+  /** A local directory with model.onnx (sha256 verified against the registry) and metadata.json. */
+  fetchArtifact: (name: string, version: string) => Promise<string>
+}
+
+export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const

@@ -1,0 +1,150 @@
+// Registry through the gateway: admin auth, registration, aliases, serving by alias/version/stage,
+// hot reload under load, sha256 refusal.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { buildTestApp, SETOSA, VIRGINICA } from '../../../helpers/app.js'
+
+const TOKEN = 'test-admin-token'
+const auth = { authorization: `Bearer ${TOKEN}` }
+const root = new URL('../../../../models/', import.meta.url).pathname
+
+async function modelBody (dir: string) {
+  return {
+    onnx_base64: (await readFile(join(root, dir, 'model.onnx'))).toString('base64'),
+    metadata: JSON.parse(await readFile(join(root, dir, 'metadata.json'), 'utf8')),
+    metrics: { accuracy: 0.96 },
+    tags: { source_dir: dir }
+  }
+}
+
+async function setup (t: Test) {
+  const regDir = await mkdtemp(join(tmpdir(), 'gw-reg-'))
+  t.teardown(() => rm(regDir, { recursive: true, force: true }))
+  const app = await buildTestApp(t, { ADMIN_TOKEN: TOKEN, REGISTRY_DIR: regDir, REGISTRY_RETIRE_GRACE_MS: '200' })
+  for (const dir of ['iris/1', 'iris_mlp/1']) {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/registry/models/iris-onnx/versions', headers: auth, payload: await modelBody(dir) })
+    t.equal(res.statusCode, 201, res.body)
+  }
+  return { app, regDir }
+}
+
+t.test('admin routes need the bearer token', async (t) => {
+  const { app } = await setup(t)
+  const res = await app.inject({ method: 'GET', url: '/api/v1/registry/models' })
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().code, 'GW_UNAUTHORIZED')
+  const bad = await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: { authorization: 'Bearer wrong' }, payload: { version: '1' } })
+  t.equal(bad.statusCode, 401)
+  const list = await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })
+  t.same(list.json().models, [{ name: 'iris-onnx', latest_version: '2', aliases: {}, versions: 2 }])
+  const versions = (await app.inject({ method: 'GET', url: '/api/v1/registry/models/iris-onnx/versions', headers: auth })).json().versions
+  t.same(versions.map((v: { tags: { source_dir: string } }) => v.tags.source_dir), ['iris/1', 'iris_mlp/1'])
+  t.match(versions[0].sha256, /^[0-9a-f]{64}$/)
+})
+
+t.test('serve by alias, version and deprecated stage with model_registry_info', async (t) => {
+  const { app } = await setup(t)
+  const missing = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx&alias=production', payload: SETOSA })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.json().code, 'GW_REGISTRY_ALIAS_NOT_FOUND')
+  const set = await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '1' } })
+  t.same(set.json(), { model: 'iris-onnx', alias: 'production', version: '1', previous: null })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_format=onnx&model_name=iris-onnx&alias=production', payload: SETOSA })
+  t.equal(res.statusCode, 200, res.body)
+  const body = res.json()
+  t.equal(body.predicted_class, 'setosa')
+  t.ok(body.confidence > 0.9)
+  t.equal(body.model_registry_info.model_version, '1')
+  t.equal(body.model_registry_info.model_alias, 'production')
+  t.equal(body.model_registry_info.model_uri, 'models:/iris-onnx@production')
+  t.equal(body.model_registry_info.model_format, 'onnx')
+  t.equal(body.model_registry_info.model_stage, 'None')
+  t.match(body.model_registry_info.mlflow_tracking_uri, /^file:\/\//)
+
+  const v2 = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx&version=2', payload: VIRGINICA })
+  t.equal(v2.json().predicted_class, 'virginica')
+  t.equal(v2.json().model_registry_info.model_uri, 'models:/iris-onnx/2')
+  t.equal(v2.json().model_registry_info.model_alias, null)
+
+  const stageless = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx&stage=Production', payload: SETOSA })
+  t.equal(stageless.statusCode, 404)
+  const staged = await app.inject({ method: 'POST', url: '/api/v1/registry/models/iris-onnx/versions/2/stage', headers: auth, payload: { stage: 'Production' } })
+  t.equal(staged.json().stage, 'Production')
+  const byStage = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx&stage=Production', payload: SETOSA })
+  t.equal(byStage.statusCode, 200)
+  t.equal(byStage.headers.deprecation, 'true')
+  t.equal(byStage.json().model_registry_info.model_version, '2')
+  t.equal(byStage.json().model_registry_info.model_stage, 'Production')
+
+  const sklearn = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_format=sklearn&model_name=iris-onnx', payload: SETOSA })
+  t.equal(sklearn.statusCode, 400)
+  t.match(sklearn.json().message, /model_format/)
+  const unknown = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=nope', payload: SETOSA })
+  t.equal(unknown.json().code, 'GW_REGISTRY_MODEL_NOT_FOUND')
+})
+
+t.test('hot reload under load: 2000 requests while the alias moves, zero failures', async (t) => {
+  const { app } = await setup(t)
+  await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '1' } })
+  const seen = new Map<string, number>()
+  let failures = 0
+  let next = 0
+  const TOTAL = 2000
+  async function worker () {
+    while (next < TOTAL) {
+      next++
+      const res = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
+      if (res.statusCode !== 200 || res.json().predicted_class !== 'setosa') { failures++; continue }
+      const v = res.json().model_registry_info.model_version as string
+      seen.set(v, (seen.get(v) ?? 0) + 1)
+    }
+  }
+  async function mover () {
+    for (let i = 0; i < 10 && next < TOTAL; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      const res = await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: i % 2 === 0 ? '2' : '1' } })
+      t.equal(res.statusCode, 200)
+    }
+  }
+  await Promise.all([...Array.from({ length: 32 }, worker), mover()])
+  t.equal(failures, 0, 'no failed or wrong answer')
+  t.ok((seen.get('1') ?? 0) > 0 && (seen.get('2') ?? 0) > 0, `both versions served: ${JSON.stringify([...seen])}`)
+  t.ok([...seen.values()].reduce((a, b) => a + b, 0) >= TOTAL)
+  const history = (await app.inject({ method: 'GET', url: '/api/v1/registry/models/iris-onnx/aliases/history', headers: auth })).json().history
+  t.ok(history.length >= 2)
+  // After the grace period only the version production points at stays loaded.
+  const final = (await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })).json().models[0].aliases.production
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  t.same(app.onnx.list().filter((m) => m.name === 'iris-onnx@registry').map((m) => m.version), [final])
+})
+
+t.test('reload picks up an alias moved outside the gateway; a tampered artifact is refused', async (t) => {
+  const { app, regDir } = await setup(t)
+  await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '1' } })
+  await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
+  // Another process (the CLI) moves the alias in the files: the gateway serves v1 until a refresh.
+  await writeFile(join(regDir, 'iris-onnx', 'aliases.json'), JSON.stringify({ production: '2' }))
+  const before = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
+  t.equal(before.json().model_registry_info.model_version, '1')
+  const reload = await app.inject({ method: 'POST', url: '/api/v1/registry/reload', headers: auth })
+  t.same(reload.json().served, [{ model: 'iris-onnx', alias: 'production', version: '2' }])
+  const after = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
+  t.equal(after.json().model_registry_info.model_version, '2')
+
+  const v3 = await app.inject({ method: 'POST', url: '/api/v1/registry/models/iris-onnx/versions', headers: auth, payload: await modelBody('iris/1') })
+  t.equal(v3.json().version, '3')
+  await writeFile(join(regDir, 'iris-onnx', '3', 'model.onnx'), await readFile(join(root, 'iris_mlp/1/model.onnx')))
+  const refused = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx&version=3', payload: SETOSA })
+  t.equal(refused.statusCode, 502)
+  t.equal(refused.json().code, 'GW_REGISTRY_INTEGRITY')
+  t.match(refused.json().message, /does not match the registered/)
+  const move = await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '3' } })
+  t.equal(move.statusCode, 502, 'moving an alias to a tampered version is refused')
+  const aliases = (await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })).json().models[0].aliases
+  t.same(aliases, { production: '2' }, 'the alias did not move')
+  const still = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
+  t.equal(still.statusCode, 200)
+  t.equal(still.json().model_registry_info.model_version, '2', 'the loaded version keeps serving')
+})

@@ -1,0 +1,37 @@
+// npm run retrain and npm run models against a temp embedded registry: tables and exit codes.
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+
+const run = promisify(execFile)
+const repo = new URL('../../', import.meta.url).pathname
+const tsx = join(repo, 'node_modules/.bin/tsx')
+
+t.test('retrain then list, compare, alias, lineage, transition', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gw-cli-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const env = { ...process.env, REGISTRY_DIR: join(dir, 'reg'), DATA_DIR: dir }
+  const cli = (script: string, ...args: string[]) => run(tsx, [join(repo, 'scripts', script), ...args], { env, cwd: repo, timeout: 60_000 })
+
+  const first = await cli('retrain.ts')
+  t.match(first.stdout, /^PROMOTED simple_classifier v1 accuracy=\d+(\.\d+)?%: accuracy .* >= gate 97%/)
+  t.match(await readFile(join(dir, 'notifications.log'), 'utf8'), /PROMOTED model=simple_classifier version=1/)
+  await cli('retrain.ts')
+
+  const list = (await cli('models.ts', 'list')).stdout.split('\n')
+  t.match(list[0], /^model\s+versions\s+latest\s+aliases$/)
+  t.match(list[2], /^simple_classifier\s+2\s+2\s+production=v2$/)
+  const compare = (await cli('models.ts', 'compare', 'simple_classifier')).stdout.split('\n')
+  t.match(compare[0], /version\s+created_at\s+stage\s+aliases\s+accuracy_percent\s+holdout_size\s+train_size\s+sha256/)
+  t.match(compare[3], /^2\s.*production\s+\d/)
+  t.match((await cli('models.ts', 'alias', 'simple_classifier', '1', 'production')).stdout, /simple_classifier\s+production\s+1\s+2/)
+  const lineage = (await cli('models.ts', 'lineage', 'simple_classifier', '1')).stdout
+  t.match(lineage, /params\s+\{"epochs":20,"batch_size":32,"learning_rate":0\.1,"seed":42\}/)
+  t.match(lineage, /production\s+2\s+1/, 'history shows production moving back to v1')
+  t.match((await cli('models.ts', 'transition', 'simple_classifier', '2', 'Archived')).stdout, /simple_classifier\s+2\s+Archived/)
+  await t.rejects(cli('models.ts', 'compare', 'nope'), { code: 1, stderr: /GW_REGISTRY_MODEL_NOT_FOUND: Registered model 'nope' not found/ })
+  await t.rejects(cli('models.ts', 'alias', 'simple_classifier'), { code: 64 })
+})
