@@ -104,6 +104,9 @@ export async function classifyCache (durationSec: number): Promise<BenchRow[]> {
     const c = toRow('json echo (ceiling)', 'ceiling', connections, await cannon({ url: `${ceiling.url}/echo`, body, connections, durationSec }))
     rows.push(c)
     for (const [store, gw] of [['lru', lru], ['redis', shared]] as const) {
+      // Warm-up (JIT) on both paths, so neither measured run pays for it.
+      await cannon({ url: `${gw.url}/api/v1/classify`, body, headers: { 'cache-control': 'no-cache' }, connections, durationSec: 2 })
+      await cannon({ url: `${gw.url}/api/v1/classify`, body, connections, durationSec: 2 })
       const miss = toRow(`classify, cache MISS (no-cache), ${store}`, 'gateway', connections, await cannon({ url: `${gw.url}/api/v1/classify`, body, headers: { 'cache-control': 'no-cache' }, connections, durationSec }))
       const hit = toRow(`classify, cache HIT, ${store}`, 'gateway', connections, await cannon({ url: `${gw.url}/api/v1/classify`, body, connections, durationSec }))
       rows.push({ ...miss, ratio: miss.requests_per_sec / c.requests_per_sec, baseline: 'ceiling' })

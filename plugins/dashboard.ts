@@ -16,6 +16,8 @@ export default fp(async function dashboardPlugin (fastify) {
     prefix: '/vendor/chart.js/',
     wildcard: false,
     decorateReply: false,
+    // The library only changes with an npm upgrade: browsers keep it a day and revalidate by ETag.
+    maxAge: '1d',
     allowedPath: (path) => path === '/chart.umd.min.js'
   })
 }, { name: 'dashboard' })

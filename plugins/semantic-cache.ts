@@ -46,6 +46,7 @@ export default fp(async function semanticCachePlugin (fastify) {
       ttlMs,
       maxEntries: config.SEMANTIC_MAX_ENTRIES,
       has: (id) => store.has(id),
+      local: () => store.all(),
       onEntry: (e) => { store.put(e) },
       onRemove: (ids) => { for (const id of ids) store.remove(id) },
       onFlush: () => store.clear(),

@@ -16,7 +16,8 @@ export default fp(async function swaggerPlugin (fastify) {
       tags: [
         { name: 'classification', description: 'Iris classification with in-process ONNX models' },
         { name: 'health', description: 'Liveness, readiness and dependency state' },
-        { name: 'monitoring', description: 'Prometheus metrics' }
+        { name: 'monitoring', description: 'Prometheus metrics' },
+        { name: 'serving', description: 'Triton, TF Serving and the gateway\'s own fronts over the network; protocol and serving comparisons' }
       ],
       components: {
         securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } }

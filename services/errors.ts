@@ -37,6 +37,12 @@ export const UpstreamRejectedError = createError('GW_UPSTREAM_REJECTED', '%s rej
 export const CircuitOpenError = createError('GW_CIRCUIT_OPEN', '%s is unavailable: circuit open after %d consecutive failures; retrying in %d ms', 503)
 export const PromptBlockedError = createError('GW_PROMPT_BLOCKED', 'Prompt blocked by the injection guard: %s', 400)
 export const SessionNotFoundError = createError('GW_SESSION_NOT_FOUND', "Chat session '%s' not found", 404)
+
+// Serving clients (Triton, TF Serving, the gateway's own protocol fronts over the network).
+export const UpstreamNotConfiguredError = createError('GW_UPSTREAM_NOT_CONFIGURED', '%s is not configured: set %s', 503)
+export const UpstreamQueueFullError = createError('GW_UPSTREAM_QUEUE_FULL', '%s refused the request, its queue is full: %s', 503)
+// An unknown model upstream is UpstreamNotFoundError (GW_UPSTREAM_MODEL_NOT_FOUND), above.
+export const UpstreamModelNotReadyError = createError('GW_UPSTREAM_MODEL_NOT_READY', "%s model '%s' is not ready", 503)
 // Model registry, hot reload and retraining (issue 5a)
 export const RegistryModelNotFoundError = createError('GW_REGISTRY_MODEL_NOT_FOUND', "Registered model '%s' not found", 404)
 export const RegistryVersionNotFoundError = createError('GW_REGISTRY_VERSION_NOT_FOUND', "Registered model '%s' has no version '%s'", 404)

@@ -7,13 +7,15 @@
 // Why pub/sub plus a resync, not polling: an insert reaches the other replicas in about a
 // millisecond (a replica's next lookup can already hit), and costs nothing while idle. Pub/sub
 // delivers at most once, so whenever the subscriber (re)connects the replica reloads every id it
-// does not hold yet: a Redis restart or a network cut loses no entries that Redis still has.
+// does not hold yet, and writes back the entries it holds that Redis lacks (stored while Redis was
+// down, or lost in a Redis restart). A flush bumps `epoch`; a replica that finds the epoch changed
+// when it reconnects missed a flush, so it empties itself instead of resurrecting flushed entries.
 // The search itself stays in-process (no RediSearch needed): Redis is the shared store, each
 // replica keeps the index.
 import type { Redis } from 'ioredis'
 import type { SemanticEntry } from './semantic-store.js'
 
-type Message = { op: 'add', id: string, from: string } | { op: 'del', ids: string[], from: string } | { op: 'flush', from: string }
+type Message = { op: 'add', id: string, from: string } | { op: 'del', ids: string[], from: string } | { op: 'flush', epoch: string, from: string }
 
 export interface SemanticRedisDeps {
   redis: Redis
@@ -23,6 +25,8 @@ export interface SemanticRedisDeps {
   ttlMs: number
   maxEntries: number
   has: (id: string) => boolean
+  /** This replica's live entries with their vectors, to share those Redis lost or never got. */
+  local: () => SemanticEntry[]
   onEntry: (entry: SemanticEntry) => void
   onRemove: (ids: string[]) => void
   onFlush: () => void
@@ -51,8 +55,10 @@ export function createSemanticRedis (deps: SemanticRedisDeps) {
   const now = deps.now ?? Date.now
   const channel = `${prefix}events`
   const ids = `${prefix}ids`
+  const epochKey = `${prefix}epoch`
   const entryKey = (id: string) => `${prefix}e:${id}`
   let resyncTimer: NodeJS.Timeout | undefined
+  let knownEpoch: string | null = null
 
   const publish = (m: Message) => redis.publish(channel, JSON.stringify(m))
 
@@ -77,16 +83,50 @@ export function createSemanticRedis (deps: SemanticRedisDeps) {
     return loaded
   }
 
-  /** Loads every live entry this replica does not hold; returns how many. */
-  async function loadMissing (): Promise<number> {
+  /** Loads the live entries this replica lacks and shares those Redis lacks; returns [loaded, shared]. */
+  async function reconcile (): Promise<[number, number]> {
+    const epoch = (await redis.get(epochKey)) ?? '0'
+    if (knownEpoch !== null && epoch !== knownEpoch) deps.onFlush()
+    knownEpoch = epoch
     await redis.zremrangebyscore(ids, '-inf', now() - deps.ttlMs)
     const all = await redis.zrangebyscore(ids, now() - deps.ttlMs, '+inf')
-    return fetchEntries(all.filter((id) => !deps.has(id)))
+    const loaded = await fetchEntries(all.filter((id) => !deps.has(id)))
+    const inRedis = new Set(all)
+    let shared = 0
+    for (const e of deps.local()) {
+      if (!inRedis.has(e.id) && now() - e.createdAt < deps.ttlMs) { await save(e); shared++ }
+    }
+    return [loaded, shared]
+  }
+
+  async function save (e: SemanticEntry): Promise<void> {
+    const key = entryKey(e.id)
+    await redis.multi()
+      .hset(key, {
+        scope: e.scope,
+        prompt: e.prompt,
+        response: JSON.stringify(e.response),
+        vector: Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength),
+        created_at: String(e.createdAt),
+        rt_ms: String(e.responseTimeMs)
+      })
+      .pexpire(key, Math.max(1, e.createdAt + deps.ttlMs - now()))
+      .zadd(ids, e.createdAt, e.id)
+      .exec()
+    await publish({ op: 'add', id: e.id, from: deps.instanceId })
+    const excess = (await redis.zcard(ids)) - deps.maxEntries
+    if (excess > 0) {
+      const popped = await redis.zpopmin(ids, excess)
+      const gone = popped.filter((_, i) => i % 2 === 0)
+      await redis.unlink(...gone.map(entryKey))
+      deps.onRemove(gone)
+      await publish({ op: 'del', ids: gone, from: deps.instanceId })
+    }
   }
 
   function resync (): void {
     clearTimeout(resyncTimer)
-    loadMissing().catch((err: Error) => {
+    reconcile().catch((err: Error) => {
       deps.onError('load', err)
       // The data connection may come back a moment after the subscriber: try again shortly.
       if (subscriber.status === 'ready') resyncTimer = setTimeout(resync, 1000).unref()
@@ -98,7 +138,7 @@ export function createSemanticRedis (deps: SemanticRedisDeps) {
     if (m.from === deps.instanceId) return
     if (m.op === 'add') await fetchEntries([m.id])
     else if (m.op === 'del') deps.onRemove(m.ids)
-    else deps.onFlush()
+    else { knownEpoch = m.epoch; deps.onFlush() }
   }
 
   return {
@@ -114,38 +154,16 @@ export function createSemanticRedis (deps: SemanticRedisDeps) {
       })
       subscriber.connect().catch(() => { /* retried by the client's retryStrategy */ })
     },
-    async save (e: SemanticEntry): Promise<void> {
-      const key = entryKey(e.id)
-      await redis.multi()
-        .hset(key, {
-          scope: e.scope,
-          prompt: e.prompt,
-          response: JSON.stringify(e.response),
-          vector: Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength),
-          created_at: String(e.createdAt),
-          rt_ms: String(e.responseTimeMs)
-        })
-        .pexpire(key, deps.ttlMs)
-        .zadd(ids, e.createdAt, e.id)
-        .exec()
-      await publish({ op: 'add', id: e.id, from: deps.instanceId })
-      const excess = (await redis.zcard(ids)) - deps.maxEntries
-      if (excess > 0) {
-        const popped = await redis.zpopmin(ids, excess)
-        const gone = popped.filter((_, i) => i % 2 === 0)
-        await redis.unlink(...gone.map(entryKey))
-        deps.onRemove(gone)
-        await publish({ op: 'del', ids: gone, from: deps.instanceId })
-      }
-    },
+    save,
     async flush (): Promise<number> {
       const all = await redis.zrange(ids, '0', '-1')
       if (all.length > 0) await redis.unlink(...all.map(entryKey))
       await redis.unlink(ids)
-      await publish({ op: 'flush', from: deps.instanceId })
+      knownEpoch = String(await redis.incr(epochKey))
+      await publish({ op: 'flush', epoch: knownEpoch, from: deps.instanceId })
       return all.length
     },
-    loadMissing,
+    reconcile,
     close (): void {
       clearTimeout(resyncTimer)
       subscriber.disconnect()

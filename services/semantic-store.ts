@@ -115,6 +115,15 @@ export function createSemanticStore (opts: SemanticStoreOptions) {
     remove,
     sweep,
     has: (id: string) => entries.has(id),
+    /** Every live entry with a copy of its vector (for sharing; not on the request path). */
+    all (): SemanticEntry[] {
+      const out: SemanticEntry[] = []
+      for (const { slot, ...e } of entries.values()) {
+        const s = scopes.get(e.scope)
+        if (s !== undefined && !expired(e)) out.push({ ...e, vector: s.index.vector(slot).slice() })
+      }
+      return out
+    },
     /** Re-partitions every scope for its current size (after a bulk load). */
     reindex: async () => { await Promise.all([...scopes.values()].map((s) => s.index.rebuild())) },
     get size () { return entries.size },

@@ -60,9 +60,14 @@ $('#simple-form').addEventListener('submit', async (event) => {
 })
 
 // Chat: streams tokens (NDJSON) and keeps the session id for the next turn.
-const session = sessionStorage.getItem('chat-session') ?? `web-${Math.random().toString(36).slice(2, 10)}`
-sessionStorage.setItem('chat-session', session)
-$('#chat-session').textContent = session
+let session = sessionStorage.getItem('chat-session') ?? `web-${Math.random().toString(36).slice(2, 10)}`
+// The gateway may assign its own session id; the next turn sends that one.
+function keepSession (id) {
+  session = id
+  sessionStorage.setItem('chat-session', id)
+  $('#chat-session').textContent = id
+}
+keepSession(session)
 
 $('#chat-form').addEventListener('submit', async (event) => {
   event.preventDefault()
@@ -90,10 +95,14 @@ $('#chat-form').addEventListener('submit', async (event) => {
       buffered += decoder.decode(value, { stream: true })
       const lines = buffered.split('\n')
       buffered = lines.pop()
-      for (const line of lines.filter(Boolean)) {
-        const chunk = JSON.parse(line)
+      for (const line of lines) {
+        // NDJSON (Ollama's format) or Server-Sent Events (`data: {...}`, ending with `data: [DONE]`).
+        const json = line.startsWith('data:') ? line.slice(5).trim() : line.trim()
+        if (json === '' || json === '[DONE]' || line.startsWith(':') || line.startsWith('event:')) continue
+        const chunk = JSON.parse(json)
         if (chunk.error) throw new Error(typeof chunk.error === 'string' ? chunk.error : chunk.error.message)
-        bot.textContent += chunk.response ?? chunk.message?.content ?? chunk.token ?? ''
+        if (typeof chunk.session_id === 'string' && chunk.session_id !== session) keepSession(chunk.session_id)
+        bot.textContent += chunk.response ?? chunk.message?.content ?? chunk.choices?.[0]?.delta?.content ?? chunk.token ?? ''
       }
     }
     show($('#chat-status'), 'Done', 'ok')
@@ -128,14 +137,45 @@ async function loadModels () {
   const registry = document.createElement('div')
   try {
     const models = await api('/api/v1/registry/models')
-    const pre = document.createElement('pre')
-    pre.textContent = JSON.stringify(models, null, 2)
-    registry.append(pre)
+    registry.append(registryTable(models))
   } catch (err) {
     registry.className = 'unavailable'
     registry.textContent = `Registry: ${err.message}`
   }
   list.append(registry)
+}
+
+// The registry's answer as a table: one row per version with its status, metrics and aliases.
+// Field names follow MLflow (version, status, aliases, metrics or tags); anything else is shown as JSON.
+function registryTable (answer) {
+  const models = Array.isArray(answer) ? answer : answer?.models ?? answer?.registered_models
+  if (!Array.isArray(models)) {
+    const pre = document.createElement('pre')
+    pre.textContent = JSON.stringify(answer, null, 2)
+    return pre
+  }
+  const table = document.createElement('table')
+  table.innerHTML = '<caption>Registry versions</caption><thead><tr><th scope="col">Model</th><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Metrics</th><th scope="col">Aliases</th></tr></thead>'
+  const body = document.createElement('tbody')
+  for (const m of models) {
+    const aliasesOf = (v) => {
+      const own = v.aliases ?? []
+      const byModel = Object.entries(m.aliases ?? {}).filter(([, ver]) => String(ver) === String(v.version)).map(([a]) => a)
+      return [...new Set([...(Array.isArray(own) ? own : []), ...(Array.isArray(m.aliases) ? [] : byModel)])]
+    }
+    for (const v of m.versions ?? m.latest_versions ?? []) {
+      const row = document.createElement('tr')
+      const metrics = Object.entries(v.metrics ?? {}).map(([k, x]) => `${k}=${typeof x === 'number' ? Number(x.toFixed(4)) : x}`).join(', ')
+      for (const cell of [m.name, v.version, v.status ?? v.current_stage ?? '', metrics, aliasesOf(v).join(', ')]) {
+        const td = document.createElement('td')
+        td.textContent = String(cell)
+        row.append(td)
+      }
+      body.append(row)
+    }
+  }
+  table.append(body)
+  return table
 }
 
 $('#promote-form').addEventListener('submit', async (event) => {
@@ -247,5 +287,20 @@ function route () {
   }
   loaders[page]?.()
 }
-window.addEventListener('hashchange', route)
+// After navigation, focus the page's heading so keyboard and screen-reader users land on the new page.
+window.addEventListener('hashchange', () => {
+  route()
+  const heading = document.querySelector('[data-page]:not([hidden]) h2')
+  heading?.setAttribute('tabindex', '-1')
+  heading?.focus()
+})
 route()
+
+// The model picker lists what the gateway really serves (the two committed models until /health answers).
+api('/health').then((health) => {
+  const names = [...new Set((health.dependencies.onnx?.models ?? []).filter((m) => m.loaded).map((m) => m.name))]
+  if (names.length === 0) return
+  const select = document.querySelector('#iris-form select[name="model"]')
+  const labels = Object.fromEntries([...select.options].map((o) => [o.value, o.textContent]))
+  select.replaceChildren(...names.map((name) => new Option(labels[name] ?? name, name, name === health.dependencies.onnx.default_model, name === health.dependencies.onnx.default_model)))
+}).catch(() => {})

@@ -2,6 +2,7 @@
 // the compose file against the compose-spec JSON schema, the Dockerfile with a linter, the Prometheus
 // config with promtool, and every Grafana panel's metrics against what the gateway really exposes.
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -42,6 +43,19 @@ t.test('docker-compose.yml is valid against the compose-spec schema and wires th
   t.same(services.lb.ports, ['3000:3000'], 'one port in front of both replicas')
   t.match(await read('monitoring/nginx.conf'), /server gateway-1:3000;\s+server gateway-2:3000;/)
   t.same(services.triton.volumes, ['./triton_model_repository:/models:ro'])
+  // TF Serving only exposes the path Prometheus scrapes when its monitoring config enables it.
+  t.same(services['tf-serving'].command, ['--monitoring_config_file=/etc/tf-serving/monitoring.config'])
+  t.match(await read('monitoring/tf-serving-monitoring.config'), /enable: true,\s+path: "\/monitoring\/prometheus\/metrics"/)
+  const prom = parse(await read('monitoring/prometheus.yml'))
+  t.same(prom.scrape_configs.map((j: { job_name: string, metrics_path: string }) => `${j.job_name} ${j.metrics_path}`),
+    ['gateway /metrics', 'triton /metrics', 'tf-serving /monitoring/prometheus/metrics'])
+  // Every bind-mounted file of the stack is in the repository.
+  for (const service of Object.values(services)) {
+    for (const volume of (service.volumes ?? []) as string[]) {
+      const source = volume.split(':')[0]
+      if (source.startsWith('./') && !source.startsWith('./tf_models')) t.ok(existsSync(join(projectRoot, source)), `${source} exists`)
+    }
+  }
 })
 
 t.test('the Dockerfile lints clean, is multi-stage, runs as a non-root user with a health check', async (t) => {

@@ -1,10 +1,11 @@
 // An Ollama-protocol double for tests and benches only (Ollama itself cannot be installed here).
 // It follows reference/llm_gateways.md section 1: NDJSON streaming with the final chunk's fields in
 // nanoseconds, {"error"} bodies and mid-stream error lines, 404 for unknown models, /api/embed
-// shapes. Answers are deterministic so tests can assert values: generate echoes the prompt, chat
-// echoes the last user message and counts the user turns it was sent (so memory is visible).
+// shapes. Answers are deterministic so tests can assert values: generate answers the prompt, chat
+// answers the last user message and counts the user turns it was sent (so memory is visible).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Test } from 'tap'
 
 export type DoubleMode = 'ok' | 'error-mid-stream' | 'dead' | 'malformed' | 'busy'
 
@@ -12,27 +13,42 @@ export interface DoubleOptions { latencyMs?: number, models?: string[], port?: n
 
 export interface Call { path: string, body: Record<string, any> }
 
-export function embedText (text: string, dims = 384): number[] {
-  const v = new Array<number>(dims).fill(0)
-  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
-    let h = 2166136261
-    for (const ch of word) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0
-    v[h % dims] += 1
-    v[(h >>> 9) % dims] += 0.5
-  }
-  const norm = Math.hypot(...v) || 1
-  return v.map((x) => x / norm)
+// Embeddings are bag-of-words over hashed word vectors, with a few synonyms folded together, so a
+// paraphrase ("What is AI?" / "What is artificial intelligence?") embeds above 0.9.
+const SYNONYMS: Record<string, string> = { artificial: 'ai', intelligence: 'ai', explain: 'what', describe: 'what', define: 'what' }
+
+function wordVector (word: string, dims: number): Float64Array {
+  let h = 2166136261
+  for (const ch of word) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0
+  const v = new Float64Array(dims)
+  for (let i = 0; i < dims; i++) { h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0; v[i] = (h / 4294967296) - 0.5 }
+  return v
 }
 
-export async function startOllamaDouble (opts: DoubleOptions = {}) {
-  const models = new Set(opts.models ?? ['tinyllama', 'tinyllama:latest', 'all-minilm', 'llama3.2'])
-  const state = { mode: 'ok' as DoubleMode, latencyMs: opts.latencyMs ?? 0, calls: [] as Call[] }
+export function doubleEmbedding (text: string, dims = 384): number[] {
+  const sum = new Float64Array(dims)
+  for (const w of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    const v = wordVector(SYNONYMS[w] ?? w, dims)
+    for (let i = 0; i < dims; i++) sum[i] += v[i]
+  }
+  const norm = Math.sqrt(sum.reduce((acc, x) => acc + x * x, 0)) || 1
+  return Array.from(sum, (x) => x / norm)
+}
+
+/** Starts the double on a free port; with a tap Test it is closed at teardown. */
+export async function startOllamaDouble (t: Test | null = null, opts: DoubleOptions = {}) {
+  const models = opts.models ?? ['tinyllama:latest', 'all-minilm:latest', 'llama3.2:latest']
+  const known = (m: unknown) => typeof m === 'string' && models.includes(m.includes(':') ? m : `${m}:latest`)
+  /** kind: how the double misbehaves; doneReason: the final chunk's done_reason. */
+  const mode = { kind: 'ok' as DoubleMode, doneReason: 'stop', latencyMs: opts.latencyMs ?? 0 }
+  const calls: Record<string, number> = {}
+  const log: Call[] = []
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
   function final (model: string, promptTokens: number, evalCount: number) {
     return {
       done: true,
-      done_reason: 'stop',
+      done_reason: mode.doneReason,
       total_duration: 5_000_000 + evalCount * 1_000_000,
       load_duration: 1_000_000,
       prompt_eval_count: promptTokens,
@@ -49,27 +65,28 @@ export async function startOllamaDouble (opts: DoubleOptions = {}) {
     if (req.method === 'GET' && path === '/api/tags') return send(res, 200, { models: [...models].map((name) => ({ name, model: name, size: 1, digest: 'sha256:0', details: { family: 'llama' } })) })
     let body: Record<string, any>
     try { body = raw === '' ? {} : JSON.parse(raw) } catch { return send(res, 400, { error: 'invalid character in request body' }) }
-    state.calls.push({ path, body })
-    if (state.mode === 'dead') { req.socket.destroy(); return }
-    if (state.latencyMs > 0) await sleep(state.latencyMs)
-    if (state.mode === 'busy') return send(res, 503, { error: 'server busy, please try again.  maximum pending requests exceeded' })
-    if (state.mode === 'malformed') return send(res, 200, '{"model": "tinyllama", "resp', 'application/json')
+    log.push({ path, body })
+    calls[path] = (calls[path] ?? 0) + 1
+    if (mode.kind === 'dead') { req.socket.destroy(); return }
+    if (mode.latencyMs > 0) await sleep(mode.latencyMs)
+    if (mode.kind === 'busy') return send(res, 503, { error: 'server busy, please try again.  maximum pending requests exceeded' })
+    if (mode.kind === 'malformed') return send(res, 200, '{"model": "tinyllama", "resp', 'application/json')
     if (!['/api/generate', '/api/chat', '/api/embed', '/api/embeddings'].includes(path)) return send(res, 404, '404 page not found', 'text/plain')
     if (body.model === undefined) return send(res, 400, { error: 'model is required' })
-    if (!models.has(body.model)) return send(res, 404, { error: `model '${body.model}' not found` })
+    if (!known(body.model)) return send(res, 404, { error: `model '${body.model}' not found` })
     const created = new Date().toISOString()
     if (path === '/api/embed') {
       const input: string[] = Array.isArray(body.input) ? body.input : [body.input]
-      return send(res, 200, { model: body.model, embeddings: input.map((s) => embedText(s, opts.dims)), total_duration: 1_000_000, load_duration: 0, prompt_eval_count: input.length })
+      return send(res, 200, { model: body.model, embeddings: input.map((s) => doubleEmbedding(s, opts.dims)), total_duration: 1_000_000, load_duration: 0, prompt_eval_count: input.length })
     }
-    if (path === '/api/embeddings') return send(res, 200, { embedding: embedText(String(body.prompt ?? ''), opts.dims) })
+    if (path === '/api/embeddings') return send(res, 200, { embedding: doubleEmbedding(String(body.prompt ?? ''), opts.dims) })
 
     const isChat = path === '/api/chat'
     const messages: Array<{ role: string, content: string }> = body.messages ?? []
     const userTurns = messages.filter((m) => m.role === 'user')
     const text = isChat
-      ? `Echo: ${userTurns.at(-1)?.content ?? ''} (turn ${userTurns.length})`
-      : `Echo: ${String(body.prompt ?? '')}`
+      ? `Answer to: ${userTurns.at(-1)?.content ?? ''} (turn ${userTurns.length})`
+      : `Answer to: ${String(body.prompt ?? '')}`
     const promptTokens = isChat ? messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0) : String(body.prompt ?? '').split(/\s+/).length
     const tokens = text.split(/(?<= )/)
     const piece = (delta: string) => isChat ? { message: { role: 'assistant', content: delta } } : { response: delta }
@@ -78,7 +95,7 @@ export async function startOllamaDouble (opts: DoubleOptions = {}) {
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' })
     for (const [i, token] of tokens.entries()) {
-      if (state.mode === 'error-mid-stream' && i === 2) {
+      if (mode.kind === 'error-mid-stream' && i === 2) {
         res.end(JSON.stringify({ error: 'the model failed to generate a response' }) + '\n')
         return
       }
@@ -95,14 +112,9 @@ export async function startOllamaDouble (opts: DoubleOptions = {}) {
   server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    calls: state.calls,
-    setMode (mode: DoubleMode) { state.mode = mode },
-    setLatency (ms: number) { state.latencyMs = ms },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
-  }
+  const close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+  t?.teardown(close)
+  return { url: `http://127.0.0.1:${port}`, port, calls, log, mode, close }
 }
 
 function send (res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8') {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { projectRoot } from '../../services/project-root.js'
+import { freePort } from '../../bench/lib.js'
 import { buildTestApp, SETOSA } from '../helpers/app.js'
 
 const shots = join(projectRoot, 'test', 'artifacts', 'screenshots')
@@ -45,6 +46,18 @@ t.test('Predict: the form shows the predicted class and the probability chart', 
   const chart = await page.evaluate(() => { const c = (globalThis as any).dashboard.charts['iris-chart']; return { labels: c.data.labels, data: c.data.datasets[0].data } })
   t.same(chart.labels, ['setosa', 'versicolor', 'virginica'])
   t.same(chart.data, expected.probabilities)
+
+  await page.getByLabel('x1').fill('1.5')
+  await page.getByLabel('x2').fill('2.3')
+  await page.getByRole('button', { name: 'Predict', exact: true }).click()
+  await page.locator('#simple-result').filter({ hasText: /P\(class 1\)|simple_classifier/ }).waitFor()
+  const simple = await page.locator('#simple-result').textContent()
+  if (app.hasRoute({ method: 'POST', url: '/predict' })) {
+    const p = (await app.inject({ method: 'POST', url: '/predict', payload: { instances: [[1.5, 2.3]] } })).json().predictions[0][0] as number
+    t.equal(simple, `P(class 1) = ${p.toFixed(4)} → class ${p >= 0.5 ? 1 : 0}`)
+  } else {
+    t.equal(simple, 'simple_classifier: not available on this gateway (/predict is not served)')
+  }
   await page.screenshot({ path: join(shots, 'predict.png'), fullPage: true })
   t.same(external, [], 'no request leaves the gateway (all assets local)')
 })
@@ -73,13 +86,24 @@ t.test('Health: a failing dependency shows on the page', async (t) => {
   await cp(join(projectRoot, 'models', 'iris', '1'), join(models, 'iris', '1'), { recursive: true })
   await cp(join(projectRoot, 'models', 'iris', '1'), join(models, 'iris', '2'), { recursive: true })
   await writeFile(join(models, 'iris', '2', 'model.onnx'), 'not a model')
-  const { base, page } = await open(t, { MODELS_DIR: models })
-  await page.goto(`${base}/#health`)
+  // A Redis on a port nobody listens on: a real connection failure, not a stub.
+  const closed = await freePort()
+  const { base, page } = await open(t, { MODELS_DIR: models, REDIS_URL: `redis://127.0.0.1:${closed}/0`, REDIS_CONNECT_TIMEOUT_MS: '200' })
+  // Reached by keyboard: the nav link takes Enter, and focus lands on the new page's heading.
+  await page.goto(`${base}/#predict`)
+  await page.getByRole('link', { name: 'Health' }).focus()
+  await page.keyboard.press('Enter')
   await page.locator('#health-overall').filter({ hasText: 'Gateway status' }).waitFor()
+  t.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id as string | undefined), 'health-title')
+  t.equal(await page.getByRole('link', { name: 'Health' }).getAttribute('aria-current'), 'page')
   t.equal(await page.locator('#health-overall').textContent(), 'Gateway status: degraded')
   const onnx = page.locator('tr[data-dependency="onnx"]')
   t.equal(await onnx.locator('td').nth(1).textContent(), 'degraded')
   t.match(await onnx.locator('td').nth(2).textContent(), /"version":"2","error":"model.onnx sha256 [0-9a-f]+ does not match metadata.json/)
+  const redis = page.locator('tr[data-dependency="redis"]')
+  t.equal(await redis.locator('td').nth(1).textContent(), 'down')
+  t.match(await redis.locator('td').nth(1).getAttribute('class'), 'status-down')
+  t.match(await redis.locator('td').nth(2).textContent(), /"connection":"(connecting|reconnecting|close|end)"/)
   await page.screenshot({ path: join(shots, 'health.png'), fullPage: true })
 })
 

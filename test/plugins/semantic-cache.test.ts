@@ -124,3 +124,26 @@ test('Redis: entries carry the TTL; max entries trims the oldest everywhere', as
 test('a configured but missing encoder directory fails the boot, naming it', async (t) => {
   await t.rejects(build(t, { EMBED_ONNX_DIR: '/nonexistent/encoder' }), /Cannot load the sentence encoder in EMBED_ONNX_DIR=\/nonexistent\/encoder \(model\.onnx \+ tokenizer\.json\): ENOENT/)
 })
+
+test('Redis: an entry stored while Redis was down is shared once it is back', async (t) => {
+  const tiny = await makeTinyEncoder(t)
+  const redis = await startRedis(t)
+  const env = { EMBED_ONNX_DIR: tiny.dir, REDIS_URL: redis.url }
+  const a = await build(t, env)
+  const b = await build(t, env)
+  await until(() => a.redis?.status === 'ready' && b.redis?.status === 'ready')
+  await redis.kill()
+  await until(() => a.redis?.status !== 'ready')
+  const scope = a.semanticCache.scope({ model: 'm' })
+  const v = await a.semanticCache.embed('What is AI?')
+  const entry = await a.semanticCache.remember(scope, 'What is AI?', v!, answer('offline answer'), 100)
+  t.equal(a.semanticCache.store.has(entry.id), true, 'kept locally')
+  t.equal(b.semanticCache.store.has(entry.id), false)
+  t.match(await a.metrics.registry.metrics(), /cache_errors_total\{cache="semantic",store="redis",operation="save"\} 1/)
+
+  await redis.restart()
+  await until(() => b.semanticCache.store.has(entry.id))
+  const hit = await b.semanticCache.lookup(scope, 'What is artificial intelligence?')
+  t.equal(hit?.hit, true, 'the other replica serves it after the reconnect')
+  t.equal(await a.redis!.zcard('gw:sem:ids'), 1)
+})

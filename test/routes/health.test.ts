@@ -1,13 +1,16 @@
 import t from 'tap'
 import { buildTestApp, SETOSA } from '../helpers/app.js'
+import { startOllamaDouble } from '../helpers/ollama-double.js'
 
 t.test('/health lists the onnx dependency with each model, version and queue depth', async (t) => {
-  const app = await buildTestApp(t)
+  const ollama = await startOllamaDouble(t)
+  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url })
   const res = await app.inject('/health')
   t.equal(res.statusCode, 200)
   const body = res.json()
   t.equal(body.status, 'ok')
   t.equal(body.dependencies.onnx.status, 'up')
+  t.match(body.dependencies.ollama, { status: 'up', critical: false, version: '0.5.1', circuit: 'closed' })
   t.equal(body.dependencies.onnx.default_model, 'iris')
   const iris = body.dependencies.onnx.models.find((m: { name: string }) => m.name === 'iris')
   t.match(iris, { name: 'iris', version: '1', default: true, loaded: true, queue_depth: 0 })

@@ -5,21 +5,9 @@ import { buildTestApp } from '../../../helpers/app.js'
 import { doubleEmbedding, startOllamaDouble } from '../../../helpers/ollama-double.js'
 import { startRedis, until } from '../../../helpers/redis.js'
 
-/**
- * The whole gateway against the Ollama-protocol double. Until the ollama plugin (issue 3, LLM half)
- * is merged, a minimal HTTP client to the same double stands in for it; once merged, the plugin
- * (configured by OLLAMA_URL) is used and this stand-in is skipped.
- */
+/** The whole gateway, its ollama plugin configured by OLLAMA_URL, against the Ollama-protocol double. */
 async function gateway (t: Test, ollamaUrl: string, env: Record<string, string> = {}) {
   const app = await buildApp({ env: { LOG_LEVEL: 'silent', OLLAMA_URL: ollamaUrl, ...env }, logger: false })
-  if (!app.hasDecorator('ollama')) {
-    const call = async (path: string, body: object) => {
-      const res = await fetch(ollamaUrl + path, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(5000) })
-      if (!res.ok) throw Object.assign(new Error(((await res.json()) as { error: string }).error), { statusCode: res.status === 404 ? 404 : 502, code: 'GW_OLLAMA_ERROR' })
-      return res.json()
-    }
-    app.decorate('ollama', { generate: (b: object) => call('/api/generate', b), embed: (b: object) => call('/api/embed', b) })
-  }
   t.teardown(() => app.close())
   await app.ready()
   return app

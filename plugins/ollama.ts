@@ -1,0 +1,52 @@
+// Ollama behind the gateway: generate, chat and embed, streaming or not, with timeouts, stable error
+// codes and a circuit breaker (services/ollama/client.ts). https://github.com/ollama/ollama/blob/main/docs/api.md
+import fp from 'fastify-plugin'
+import { Counter, Histogram } from 'prom-client'
+import { createOllamaClient } from '../services/ollama/client.js'
+import type { Metrics } from '../services/ollama/types.js'
+
+export function createOllama (client: ReturnType<typeof createOllamaClient>, defaultModel: string, registry: import('prom-client').Registry) {
+  const requests = new Counter({ name: 'llm_requests_total', help: 'LLM requests by route, model and outcome', labelNames: ['route', 'model', 'outcome'] as const, registers: [registry] })
+  const tokens = new Counter({ name: 'llm_tokens_total', help: 'Tokens counted by Ollama (prompt_eval_count, eval_count)', labelNames: ['model', 'kind'] as const, registers: [registry] })
+  const upstream = new Histogram({ name: 'llm_upstream_duration_seconds', help: 'Ollama total_duration of completed answers', labelNames: ['model'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] })
+  return {
+    ...client,
+    defaultModel,
+    /** Counts a finished request and, for a complete answer, its tokens and upstream time. */
+    record (route: string, model: string, outcome: 'success' | 'failure' | 'cached', final?: Metrics) {
+      requests.labels(route, model, outcome).inc()
+      if (final === undefined) return
+      tokens.labels(model, 'prompt').inc(final.prompt_eval_count ?? 0)
+      tokens.labels(model, 'completion').inc(final.eval_count ?? 0)
+      if (final.total_duration !== undefined) upstream.labels(model).observe(final.total_duration / 1e9)
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ollama: ReturnType<typeof createOllama>
+  }
+}
+
+export default fp(async function ollamaPlugin (fastify) {
+  const { config, health, metrics } = fastify
+  const client = createOllamaClient({
+    url: config.OLLAMA_URL,
+    connectTimeoutMs: config.OLLAMA_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: config.OLLAMA_TIMEOUT_MS,
+    bodyTimeoutMs: config.OLLAMA_TIMEOUT_MS,
+    breakerThreshold: config.OLLAMA_BREAKER_THRESHOLD,
+    breakerCoolDownMs: config.OLLAMA_BREAKER_COOLDOWN_MS
+  })
+  fastify.decorate('ollama', createOllama(client, config.OLLAMA_MODEL, metrics.registry))
+  health.register('ollama', async () => {
+    const base = { critical: false, url: config.OLLAMA_URL, model: config.OLLAMA_MODEL, circuit: client.breaker.state() }
+    try {
+      return { status: 'up', ...base, version: await client.version() }
+    } catch (err) {
+      return { status: 'down', ...base, error: (err as Error).message }
+    }
+  })
+  fastify.addHook('onClose', async () => { await client.close() })
+}, { name: 'ollama', dependencies: ['config', 'health', 'metrics'] })

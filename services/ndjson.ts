@@ -1,0 +1,26 @@
+// Streaming an upstream's chunks to a client as NDJSON. The first chunk is awaited before anything
+// is sent, so an upstream that fails at once (404, 503, timeout) still gets a proper status code;
+// a failure after that ends the stream with an {"error": {...}} line instead of silence.
+import { Readable } from 'node:stream'
+
+export interface StreamError { message: string, code?: string, statusCode?: number }
+
+export async function ndjsonStream<T> (chunks: AsyncIterator<T>, map: (chunk: T) => unknown, onEnd: (error: StreamError | null) => void = () => {}): Promise<Readable> {
+  const first = await chunks.next()
+  async function * lines () {
+    let current = first
+    try {
+      while (current.done !== true) {
+        yield JSON.stringify(map(current.value)) + '\n'
+        current = await chunks.next()
+      }
+      onEnd(null)
+    } catch (err) {
+      const e = err as StreamError
+      const error = { message: e.message, code: e.code ?? 'GW_STREAM_FAILED', statusCode: e.statusCode ?? 502 }
+      onEnd(error)
+      yield JSON.stringify({ error }) + '\n'
+    }
+  }
+  return Readable.from(lines())
+}

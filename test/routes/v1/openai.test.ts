@@ -1,0 +1,60 @@
+// OpenAI-compatible routes against the Ollama-protocol double: shapes, SSE sequence, error shape.
+import t from 'tap'
+import { buildTestApp } from '../../helpers/app.js'
+import { doubleEmbedding, startOllamaDouble } from '../../helpers/ollama-double.js'
+
+t.test('POST /v1/chat/completions (non-stream): OpenAI shape, Ollama /v1 defaults', async (t) => {
+  const ollama = await startOllamaDouble(t)
+  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url })
+  const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'tinyllama', max_tokens: 50, messages: [{ role: 'system', content: 'Be nice.' }, { role: 'user', content: 'Hi there' }] } })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.match(body, {
+    id: /^chatcmpl-[0-9a-f]{12}$/, object: 'chat.completion', model: 'tinyllama', system_fingerprint: 'fp_ollama',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Answer to: Hi there (turn 1)' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 }
+  })
+  t.same(ollama.log.at(-1)?.body.options, { temperature: 1, top_p: 1, num_predict: 50 }, 'temperature and top_p default to 1.0, max_tokens maps to num_predict')
+})
+
+t.test('stream: true gives SSE chunks: role first, a finish chunk, usage when asked, then [DONE]', async (t) => {
+  const ollama = await startOllamaDouble(t)
+  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url })
+  const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'tinyllama', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hi there' }] } })
+  t.match(res.headers['content-type'], /^text\/event-stream/)
+  const events = res.body.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''))
+  t.equal(events.at(-1), '[DONE]')
+  const chunks = events.slice(0, -1).map((e) => JSON.parse(e))
+  t.same(chunks[0].choices[0].delta, { role: 'assistant', content: 'Answer ' })
+  t.same(chunks[1].choices[0].delta, { content: 'to: ' })
+  t.equal(chunks.slice(0, -2).map((c) => c.choices[0].delta.content).join(''), 'Answer to: Hi there (turn 1)')
+  t.same(chunks.at(-2).choices[0], { index: 0, delta: {}, finish_reason: 'stop' })
+  t.same(chunks.at(-1).choices, [])
+  t.same(chunks.at(-1).usage, { prompt_tokens: 2, completion_tokens: 6, total_tokens: 8 })
+  t.ok(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === chunks[0].id))
+})
+
+t.test('errors use the OpenAI shape; embeddings map onto /api/embed', async (t) => {
+  const ollama = await startOllamaDouble(t)
+  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url })
+  const missing = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'gpt-4', messages: [{ role: 'user', content: 'x' }] } })
+  t.equal(missing.statusCode, 404)
+  t.same(missing.json(), { error: { message: "Ollama has no model 'gpt-4': model 'gpt-4' not found", type: 'not_found_error', param: null, code: 'GW_UPSTREAM_MODEL_NOT_FOUND' } })
+  const invalid = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'tinyllama', messages: [] } })
+  t.equal(invalid.statusCode, 400)
+  t.match(invalid.json().error, { type: 'invalid_request_error', message: /messages must NOT have fewer than 1 items/ })
+
+  const emb = await app.inject({ method: 'POST', url: '/v1/embeddings', payload: { model: 'all-minilm', input: ['What is AI?', 'Hello'] } })
+  const body = emb.json()
+  t.equal(body.object, 'list')
+  t.equal(body.data.length, 2)
+  t.same(body.data.map((d: { index: number, object: string }) => [d.index, d.object]), [[0, 'embedding'], [1, 'embedding']])
+  t.equal(body.data[0].embedding.length, 384)
+  t.ok(body.data[0].embedding.every((v: number, i: number) => Math.abs(v - doubleEmbedding('What is AI?')[i]) < 1e-12))
+  t.same(body.usage, { prompt_tokens: 2, total_tokens: 2 })
+
+  await ollama.close()
+  const down = await app.inject({ method: 'POST', url: '/v1/embeddings', payload: { model: 'all-minilm', input: 'x' } })
+  t.equal(down.statusCode, 503)
+  t.match(down.json().error, { type: 'api_error', code: 'GW_UPSTREAM_UNAVAILABLE', message: /^Ollama is unavailable/ })
+})
