@@ -7,7 +7,7 @@ import { AliasParamsSchema, ModelParamsSchema, NewVersionSchema, VersionParamsSc
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema }
 const tags = ['registry']
-const security = [{ bearerAuth: [] }]
+const security = [{ adminToken: [] }]
 
 const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { registry } = fastify

@@ -11,7 +11,7 @@ const retrainRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     preValidation: async (request) => { if (request.body === undefined || request.body === null) request.body = {} },
     schema: {
       tags: ['registry'],
-      security: [{ bearerAuth: [] }],
+      security: [{ adminToken: [] }],
       summary: 'Train a candidate, gate it on accuracy, register it, promote it to production if it passes',
       description: 'The optional body overrides config.json train params for this run. The decision is appended to notifications.log.',
       body: TrainOverridesSchema,

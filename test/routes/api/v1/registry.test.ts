@@ -30,8 +30,12 @@ async function setup (t: Test) {
   return { app, regDir }
 }
 
-t.test('admin routes need the bearer token', async (t) => {
+t.test('admin routes need the bearer token and are documented', async (t) => {
   const { app } = await setup(t)
+  const doc = (await app.inject('/docs/json')).json()
+  t.same(doc.paths['/api/v1/registry/models/{name}/aliases/{alias}'].put.security, [{ adminToken: [] }])
+  t.type(doc.paths['/api/v1/classify-registry'].post.summary, 'string')
+  t.type(doc.paths['/predict'].post.summary, 'string')
   const res = await app.inject({ method: 'GET', url: '/api/v1/registry/models' })
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'GW_UNAUTHORIZED')
