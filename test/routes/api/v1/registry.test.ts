@@ -152,3 +152,22 @@ t.test('reload picks up an alias moved outside the gateway; a tampered artifact 
   t.equal(still.statusCode, 200)
   t.equal(still.json().model_registry_info.model_version, '2', 'the loaded version keeps serving')
 })
+
+t.test('REGISTRY_POLL_SECONDS hot-reloads an alias moved by another process', async (t) => {
+  const regDir = await mkdtemp(join(tmpdir(), 'gw-reg-'))
+  t.teardown(() => rm(regDir, { recursive: true, force: true }))
+  const app = await buildTestApp(t, { ADMIN_TOKEN: TOKEN, REGISTRY_DIR: regDir, REGISTRY_POLL_SECONDS: '1', REGISTRY_RETIRE_GRACE_MS: '0' })
+  for (const dir of ['iris/1', 'iris_mlp/1']) await app.inject({ method: 'POST', url: '/api/v1/registry/models/iris-onnx/versions', headers: auth, payload: await modelBody(dir) })
+  await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '1' } })
+  const first = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
+  t.equal(first.json().model_registry_info.model_version, '1')
+  await writeFile(join(regDir, 'iris-onnx', 'aliases.json'), JSON.stringify({ production: '2' }))
+  let version = '1'
+  for (let i = 0; i < 40 && version === '1'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    version = (await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })).json().model_registry_info.model_version
+  }
+  t.equal(version, '2', 'served version follows the registry within a few poll periods')
+  const health = (await app.inject('/health')).json()
+  t.match(JSON.stringify(health), /"served":\[\{"model":"iris-onnx","alias":"production","version":"2"\}\]/)
+})
