@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from 'prom-client'
 import { SIMILARITY_BUCKETS } from '../services/cache/stats.js'
 import { createOnnxEncoder } from '../services/embedding/onnx-encoder.js'
-import { createSemanticCache, ollamaEmbedder, type OllamaEmbed, type SemanticCache } from '../services/semantic-cache.js'
+import { createSemanticCache, ollamaEmbedder, type SemanticCache } from '../services/semantic-cache.js'
 import { createSemanticRedis } from '../services/semantic-redis.js'
 import { createSemanticStore } from '../services/semantic-store.js'
 
@@ -24,7 +24,8 @@ export default fp(async function semanticCachePlugin (fastify) {
     : await createOnnxEncoder(config.EMBED_ONNX_DIR, { maxTokens: config.EMBED_MAX_TOKENS }).catch((err: Error) => {
       throw new Error(`Cannot load the sentence encoder in EMBED_ONNX_DIR=${config.EMBED_ONNX_DIR} (model.onnx + tokenizer.json): ${err.message}`, { cause: err })
     })
-  const embedder = onnx ?? ollamaEmbedder(() => (fastify as unknown as { ollama?: OllamaEmbed }).ollama, config.EMBED_MODEL)
+  // Ollama is optional here (a local encoder needs none), so it is looked up when an embedding is needed.
+  const embedder = onnx ?? ollamaEmbedder(() => fastify.hasDecorator('ollama') ? fastify.ollama : undefined, config.EMBED_MODEL)
   const ttlMs = config.SEMANTIC_TTL_SECONDS * 1000
   const store = createSemanticStore({ threshold: config.SEMANTIC_THRESHOLD, maxEntries: config.SEMANTIC_MAX_ENTRIES, ttlMs, minWords: config.SEMANTIC_MIN_WORDS })
   const events = cache.recorder.events('semantic', redis === undefined ? 'memory' : 'redis')

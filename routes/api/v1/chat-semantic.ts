@@ -5,24 +5,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { wantsFresh } from '../../../plugins/cache.js'
 import { ChatSemanticRequestSchema, ChatSemanticResponseSchema } from '../../../services/schemas/cache.js'
 import { ErrorSchema } from '../../../services/schemas/iris.js'
-import { UpstreamUnavailableError } from '../../../services/errors.js'
-
-/** The part of the ollama plugin (issue 3, LLM half) used here: Ollama's non-streaming /api/generate. */
-interface OllamaGenerate {
-  generate: (req: { model: string, prompt: string, system?: string, options?: Record<string, unknown>, stream: false }) =>
-  Promise<{ model: string, response: string, done: boolean, done_reason?: string }>
-}
 
 interface Answer { response: string, model: string, complete: boolean }
 
 const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { cache, semanticCache, config, log } = fastify
-  const defaultModel = (config as unknown as { OLLAMA_MODEL?: string }).OLLAMA_MODEL ?? 'tinyllama'
+  const { cache, semanticCache, log, ollama } = fastify
+  const defaultModel = ollama.defaultModel
 
   async function generate (body: { prompt: string, model: string, system?: string, options?: Record<string, unknown> }): Promise<Answer> {
-    const ollama = (fastify as unknown as { ollama?: OllamaGenerate }).ollama
-    if (ollama === undefined) throw new UpstreamUnavailableError('Ollama', 'the ollama plugin is not loaded')
-    const r = await ollama.generate({ ...body, stream: false })
+    const r = await ollama.generate(body)
     return { response: r.response, model: r.model, complete: r.done && (r.done_reason ?? 'stop') === 'stop' }
   }
 
