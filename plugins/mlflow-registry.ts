@@ -1,23 +1,22 @@
-// The model registry (embedded file backend under models/registry) and registry serving with hot
-// reload: `fastify.registry.backend` for the admin routes, `fastify.registry.serving` for routes
-// that serve an alias. With REGISTRY_POLL_SECONDS the served aliases are re-read periodically, so
-// an alias moved by the CLI or another gateway is picked up without a restart.
-import { join } from 'node:path'
+// The model registry (embedded file backend under models/registry, or an MLflow tracking server when
+// MLFLOW_TRACKING_URI is set) and registry serving with hot reload: `fastify.registry.backend` for
+// the admin routes, `fastify.registry.serving` for routes that serve an alias. With
+// REGISTRY_POLL_SECONDS the served aliases are re-read periodically, so an alias moved by the CLI,
+// another gateway or another MLflow client is picked up without a restart.
 import fp from 'fastify-plugin'
-import { createEmbeddedRegistry } from '../services/registry/embedded.js'
+import { openRegistry } from '../services/registry/index.js'
 import { createRegistryServing, type RegistryServing } from '../services/registry/serving.js'
 import type { RegistryBackend } from '../services/registry/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    registry: { backend: RegistryBackend, serving: RegistryServing, root: string }
+    registry: { backend: RegistryBackend, serving: RegistryServing }
   }
 }
 
 export default fp(async function registryPlugin (fastify) {
   const { config, onnx, health, log } = fastify
-  const root = config.REGISTRY_DIR === '' ? join(config.MODELS_DIR, 'registry') : config.REGISTRY_DIR
-  const backend = createEmbeddedRegistry(root)
+  const backend = openRegistry(config, log)
   const serving = createRegistryServing({ registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, log })
 
   let poller: NodeJS.Timeout | null = null
@@ -35,13 +34,13 @@ export default fp(async function registryPlugin (fastify) {
   }
 
   health.register('registry', async () => {
-    const models = await backend.listModels()
-    return { status: 'up', critical: false, backend: backend.kind, root, models: models.length, served: serving.served(), last_poll: lastPoll }
+    return { status: 'up', critical: false, backend: backend.kind, location: backend.location, ...await backend.describe(), served: serving.served(), last_poll: lastPoll }
   })
 
-  fastify.decorate('registry', { backend, serving, root })
+  fastify.decorate('registry', { backend, serving })
   fastify.addHook('onClose', async () => {
     if (poller !== null) clearInterval(poller)
     serving.close()
+    await backend.close()
   })
 }, { name: 'mlflow-registry', dependencies: ['config', 'onnx', 'health'] })

@@ -1,12 +1,12 @@
 // npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE
-// Tables on stdout from the registry the gateway uses (REGISTRY_DIR / MODELS_DIR settings).
+// Tables on stdout from the registry the gateway uses: MLflow when MLFLOW_TRACKING_URI is set, else the
+// embedded one (REGISTRY_DIR / MODELS_DIR settings).
 // Aliases moved here reach a running gateway on its next REGISTRY_POLL_SECONDS refresh or POST /api/v1/registry/reload.
-import { join } from 'node:path'
 import { loadConfig } from '../plugins/config.js'
-import { createEmbeddedRegistry } from '../services/registry/embedded.js'
+import { openRegistry } from '../services/registry/index.js'
 
 const config = loadConfig(process.env)
-const registry = createEmbeddedRegistry(config.REGISTRY_DIR === '' ? join(config.MODELS_DIR, 'registry') : config.REGISTRY_DIR)
+const registry = openRegistry(config)
 
 function table (rows: Array<Record<string, unknown>>): void {
   if (rows.length === 0) { console.log('(none)'); return }
@@ -69,4 +69,6 @@ try {
   const e = err as { code?: string, message: string }
   console.error(`${e.code ?? 'ERROR'}: ${e.message}`)
   process.exitCode = 1
+} finally {
+  await registry.close()
 }

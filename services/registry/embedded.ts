@@ -5,9 +5,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import {
   BadRequestError, RegistryAliasNotFoundError, RegistryIntegrityError, RegistryModelNotFoundError, RegistryVersionNotFoundError
 } from '../errors.js'
+import { createKeyedQueue } from './locks.js'
 import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
@@ -33,14 +35,8 @@ async function writeJsonAtomic (file: string, value: unknown): Promise<void> {
 }
 
 export function createEmbeddedRegistry (root: string): RegistryBackend {
-  const queues = new Map<string, Promise<unknown>>()
-
   /** Runs `fn` after every earlier write of the same model has finished. */
-  function locked<T> (name: string, fn: () => Promise<T>): Promise<T> {
-    const run = (queues.get(name) ?? Promise.resolve()).then(fn, fn)
-    queues.set(name, run.catch(() => {}))
-    return run
-  }
+  const locked = createKeyedQueue()
 
   // Checked on every use: a name is a path segment, never '..'.
   const modelDir = (name: string) => { checkName('model name', name); return join(root, name) }
@@ -76,6 +72,11 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
 
   return {
     kind: 'embedded',
+    location: pathToFileURL(root).href,
+    async describe () {
+      return { root, models: (await this.listModels()).length }
+    },
+    close: async () => {},
     async listModels (): Promise<RegisteredModel[]> {
       let names: string[]
       try {

@@ -1,5 +1,6 @@
-// The registry interface the gateway, the CLI and the retrainer use. One backend today: files under
-// models/registry (embedded). Field names follow MLflow's model-version JSON where one exists.
+// The registry interface the gateway, the CLI and the retrainer use, with two backends: files under
+// models/registry (embedded, the default) and an MLflow tracking server (MLFLOW_TRACKING_URI).
+// Field names follow MLflow's model-version JSON where one exists.
 
 export interface RegistryVersion {
   name: string
@@ -41,7 +42,11 @@ export interface NewVersion {
 }
 
 export interface RegistryBackend {
-  readonly kind: 'embedded'
+  readonly kind: 'embedded' | 'mlflow'
+  /** Where the registry lives: the embedded root directory as a file: URL, or MLflow's tracking URI. */
+  readonly location: string
+  /** A live check for /health: throws when the registry cannot be read. */
+  describe: () => Promise<Record<string, unknown>>
   listModels: () => Promise<RegisteredModel[]>
   listVersions: (name: string) => Promise<RegistryVersion[]>
   getVersion: (name: string, version: string) => Promise<RegistryVersion>
@@ -54,6 +59,7 @@ export interface RegistryBackend {
   setStage: (name: string, version: string, stage: string) => Promise<RegistryVersion>
   /** A local directory with model.onnx (sha256 verified against the registry) and metadata.json. */
   fetchArtifact: (name: string, version: string) => Promise<string>
+  close: () => Promise<void>
 }
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const

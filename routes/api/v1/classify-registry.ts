@@ -1,7 +1,6 @@
 // Iris classification served from the model registry by alias (or version, or the deprecated
 // stage). The alias is hot-reloaded: when it moves, the new version is loaded and swapped in.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { pathToFileURL } from 'node:url'
 import { rangeWarnings, toClassification, toRows } from '../../../services/classification.js'
 import { RegistryVersionNotFoundError } from '../../../services/errors.js'
 import { ErrorSchema, IrisFeaturesSchema } from '../../../services/schemas/iris.js'
@@ -9,7 +8,7 @@ import { RegistryClassificationSchema, RegistryQuerySchema } from '../../../serv
 
 const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { registry, onnx, config } = fastify
-  const trackingUri = pathToFileURL(registry.root).href
+  const trackingUri = registry.backend.location
 
   fastify.post('/classify-registry', {
     schema: {

@@ -1,0 +1,418 @@
+// Registry backend on a real MLflow tracking server (MLFLOW_TRACKING_URI), through its REST API.
+// - A version registered here is created from a run: the run gets the metrics, params and tags; the
+//   ONNX file goes through the artifact proxy in MLflow's model layout (<run>/artifacts/model with
+//   MLmodel, model.onnx and the gateway's metadata.json); the version carries a `sha256` tag.
+// - Versions registered by other MLflow clients (e.g. Python `mlflow.onnx.log_model`) are served too:
+//   the artifact is found with get-download-uri, whatever the version's `source` says.
+// - Artifacts are downloaded once into a local cache (one directory per version, written to a temp
+//   directory and renamed) and their sha256 is checked against the `sha256` tag before every load;
+//   a cached copy that no longer matches is downloaded again.
+// - MLflow's error codes are mapped: a missing alias is its 400 INVALID_PARAMETER_VALUE, ours 404.
+// - MLflow keeps no alias history: changes made through the gateway or the CLI are recorded in the
+//   registered model's `gateway.alias_history` tag (newest ~1000 kept).
+import { createHash, randomUUID } from 'node:crypto'
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import YAML from 'yaml'
+import {
+  BadRequestError, RegistryAliasNotFoundError, RegistryIntegrityError, RegistryModelNotFoundError, RegistryVersionNotFoundError,
+  UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError
+} from '../errors.js'
+import { createKeyedQueue } from './locks.js'
+import { createMlflowClient, MlflowApiError } from './mlflow-client.js'
+import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
+
+interface KeyValue { key: string, value: string }
+interface MlflowVersion {
+  name: string
+  version: string
+  creation_timestamp?: number
+  current_stage?: string
+  source?: string
+  run_id?: string
+  status?: string
+  tags?: KeyValue[]
+  aliases?: string[]
+}
+interface MlflowModel { name: string, latest_versions?: MlflowVersion[], aliases?: Array<{ alias: string, version: string }>, tags?: KeyValue[] }
+interface MlflowRun { info: { run_id: string, artifact_uri: string }, data?: { metrics?: KeyValue[], params?: KeyValue[] } }
+
+export interface MlflowRegistryOptions {
+  trackingUri: string
+  timeoutMs: number
+  /** Local directory for downloaded artifacts. */
+  cacheDir: string
+  /** Experiment that holds the runs of versions registered through the gateway. */
+  experiment: string
+  log?: { warn: (o: object, msg: string) => void }
+}
+
+const HISTORY_TAG = 'gateway.alias_history'
+const HISTORY_MAX_CHARS = 90_000 // MLflow caps a tag value at 100 000 characters
+const SHA_TAG = 'sha256'
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const tagsOf = (list: KeyValue[] | undefined) => Object.fromEntries((list ?? []).map((t) => [t.key, t.value]))
+
+/** A run parameter back to the value logged: numbers, booleans and JSON stay typed. */
+function paramValue (value: string): unknown {
+  try { return JSON.parse(value) } catch { return value }
+}
+
+export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBackend {
+  const client = createMlflowClient({ trackingUri: opts.trackingUri, timeoutMs: opts.timeoutMs })
+  const locked = createKeyedQueue()
+  const downloads = new Map<string, Promise<string>>()
+  const runs = new Map<string, { metrics: Record<string, number>, params: Record<string, unknown> }>()
+  let experimentId: Promise<string> | null = null
+
+  /** MLflow's error answers as the gateway's errors, with the names the caller asked about. */
+  function translate (err: unknown, ctx: { name?: string, version?: string, alias?: string } = {}): Error {
+    if (!(err instanceof MlflowApiError)) return err as Error
+    const detail = `${err.errorCode}: ${err.message}`
+    if (err.errorCode === 'RESOURCE_DOES_NOT_EXIST' || err.status === 404) {
+      if (/model version/i.test(err.message) && ctx.name !== undefined) return new RegistryVersionNotFoundError(ctx.name, ctx.version ?? '?')
+      if (/registered model/i.test(err.message) && ctx.name !== undefined) return new RegistryModelNotFoundError(ctx.name)
+      return new UpstreamBadResponseError(client.upstream, detail)
+    }
+    // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE; it is a missing resource: 404.
+    if (/alias .* not found/i.test(err.message) && ctx.name !== undefined) return new RegistryAliasNotFoundError(ctx.name, ctx.alias ?? '?')
+    if (err.status === 400) return new BadRequestError(`MLflow refused the request: ${detail}`)
+    if (err.status === 503) return new UpstreamUnavailableError(client.upstream, detail)
+    if (err.status === 504) return new UpstreamTimeoutError(client.upstream, opts.timeoutMs)
+    return new UpstreamBadResponseError(client.upstream, `HTTP ${err.status} ${detail}`)
+  }
+
+  async function api<T> (fn: () => Promise<T>, ctx: { name?: string, version?: string, alias?: string } = {}): Promise<T> {
+    try { return await fn() } catch (err) { throw translate(err, ctx) }
+  }
+
+  function checkModelName (name: string): void {
+    // Names reach search filters quoted and cache paths encoded; a quote could break out of the filter.
+    if (name === '' || name.includes("'")) throw new BadRequestError(`model name '${name}' must be non-empty and contain no single quote`)
+  }
+
+  const getModel = (name: string) => { checkModelName(name); return api(async () => (await client.get<{ registered_model: MlflowModel }>('registered-models/get', { name })).registered_model, { name }) }
+
+  async function searchAll<T> (endpoint: string, key: string, params: Record<string, string | number>): Promise<T[]> {
+    const out: T[] = []
+    let token: string | undefined
+    do {
+      const page = await api(() => client.get<Record<string, unknown>>(endpoint, { ...params, page_token: token }))
+      out.push(...((page[key] as T[] | undefined) ?? []))
+      token = page.next_page_token as string | undefined
+    } while (token !== undefined && token !== '')
+    return out
+  }
+
+  const searchVersions = (name: string) => searchAll<MlflowVersion>('model-versions/search', 'model_versions', { filter: `name='${name}'`, max_results: 1000 })
+
+  async function runData (runId: string | undefined) {
+    if (runId === undefined || runId === '') return { metrics: {}, params: {} }
+    let data = runs.get(runId)
+    if (data === undefined) {
+      try {
+        const { run } = await client.get<{ run: MlflowRun }>('runs/get', { run_id: runId })
+        data = {
+          metrics: Object.fromEntries((run.data?.metrics ?? []).map((m) => [m.key, Number(m.value)])),
+          params: Object.fromEntries((run.data?.params ?? []).map((p) => [p.key, paramValue(p.value)]))
+        }
+      } catch (err) {
+        // A deleted run leaves the version servable; it just has no metrics to show.
+        if (err instanceof MlflowApiError && err.status === 404) return { metrics: {}, params: {} }
+        throw translate(err)
+      }
+      if (runs.size > 1000) runs.clear()
+      runs.set(runId, data)
+    }
+    return data
+  }
+
+  async function toVersion (mv: MlflowVersion, aliases?: string[]): Promise<RegistryVersion> {
+    const { [SHA_TAG]: sha, ...tags } = tagsOf(mv.tags)
+    const { metrics, params } = await runData(mv.run_id)
+    return {
+      name: mv.name,
+      version: String(mv.version),
+      created_at: new Date(mv.creation_timestamp ?? 0).toISOString(),
+      sha256: sha ?? '',
+      stage: mv.current_stage ?? 'None',
+      source: mv.source ?? '',
+      metrics,
+      params,
+      tags,
+      aliases: [...(aliases ?? mv.aliases ?? [])].sort()
+    }
+  }
+
+  const aliasesOf = (model: MlflowModel, version: string) => (model.aliases ?? []).filter((a) => String(a.version) === version).map((a) => a.alias)
+
+  async function getMlflowVersion (name: string, version: string): Promise<MlflowVersion> {
+    checkModelName(name)
+    if (!/^\d+$/.test(version)) throw new RegistryVersionNotFoundError(name, version)
+    return api(async () => (await client.get<{ model_version: MlflowVersion }>('model-versions/get', { name, version })).model_version, { name, version })
+  }
+
+  async function aliasOrNull (name: string, alias: string): Promise<string | null> {
+    try {
+      return await backend.getAlias(name, alias)
+    } catch (err) {
+      if ((err as { code?: string }).code === 'GW_REGISTRY_ALIAS_NOT_FOUND') return null
+      throw err
+    }
+  }
+
+  async function readHistory (name: string): Promise<AliasChange[]> {
+    const raw = tagsOf((await getModel(name)).tags)[HISTORY_TAG]
+    if (raw === undefined) return []
+    try { return JSON.parse(raw) as AliasChange[] } catch { return [] }
+  }
+
+  async function recordAlias (name: string, alias: string, from: string | null, to: string | null): Promise<void> {
+    const history = [...await readHistory(name), { at: new Date().toISOString(), model: name, alias, from, to }]
+    let value = JSON.stringify(history)
+    while (value.length > HISTORY_MAX_CHARS && history.length > 1) { history.shift(); value = JSON.stringify(history) }
+    await api(() => client.call('POST', 'registered-models/set-tag', { name, key: HISTORY_TAG, value }), { name })
+  }
+
+  function ensureExperiment (): Promise<string> {
+    experimentId ??= (async () => {
+      try {
+        return (await client.get<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: opts.experiment })).experiment.experiment_id
+      } catch (err) {
+        if (!(err instanceof MlflowApiError && err.status === 404)) throw err
+      }
+      try {
+        return (await client.call<{ experiment_id: string }>('POST', 'experiments/create', { name: opts.experiment })).experiment_id
+      } catch (err) {
+        // Another gateway created it between our two calls.
+        if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') {
+          return (await client.get<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: opts.experiment })).experiment.experiment_id
+        }
+        throw err
+      }
+    })().catch((err) => { experimentId = null; throw translate(err) })
+    return experimentId
+  }
+
+  /** The artifact-proxy path of an artifact URI MLflow hands out (get-download-uri, run artifact_uri). */
+  async function proxyPath (uri: string, ctx: { name: string, version: string }): Promise<string> {
+    const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(uri)
+    if (proxied !== null) return proxied[1].replace(/\/+$/, '')
+    const run = /^runs:\/([^/]+)\/?(.*)$/.exec(uri)
+    if (run !== null) {
+      const { run: r } = await api(() => client.get<{ run: MlflowRun }>('runs/get', { run_id: run[1] }))
+      return proxyPath(`${r.info.artifact_uri.replace(/\/+$/, '')}/${run[2]}`, ctx)
+    }
+    const logged = /^models:\/(m-[0-9a-f]+)\/?$/.exec(uri)
+    if (logged !== null) {
+      const { model } = await api(() => client.get<{ model: { info: { artifact_uri: string } } }>(`logged-models/${logged[1]}`))
+      return proxyPath(model.info.artifact_uri, ctx)
+    }
+    throw new RegistryIntegrityError(ctx.name, ctx.version, `artifact URI '${uri}' is not served by MLflow's artifact proxy; start mlflow server with --serve-artifacts (the default) and a mlflow-artifacts:/ root`)
+  }
+
+  const cachePath = (name: string, version: string) => join(opts.cacheDir, encodeURIComponent(name), version)
+
+  async function cachedCopy (dir: string, expected: string | undefined): Promise<boolean> {
+    let bytes: Buffer
+    let recorded: string | undefined
+    try {
+      bytes = await readFile(join(dir, 'model.onnx'))
+      recorded = (JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as { sha256?: string }).sha256
+    } catch {
+      return false
+    }
+    const actual = sha256(bytes)
+    if (actual === (expected ?? recorded)) return true
+    opts.log?.warn({ dir, actual, expected: expected ?? recorded }, 'cached MLflow artifact does not match its sha256; downloading it again')
+    await rm(dir, { recursive: true, force: true })
+    return false
+  }
+
+  async function download (name: string, version: string, mv: MlflowVersion, expected: string | undefined, dir: string): Promise<string> {
+    const ctx = { name, version }
+    const { artifact_uri: uri } = await api(() => client.get<{ artifact_uri: string }>('model-versions/get-download-uri', { name, version }), ctx)
+    const root = await proxyPath(uri, ctx)
+    const files = await api(() => client.listArtifacts(root), ctx)
+    if (files.length === 0) throw new RegistryIntegrityError(name, version, `no artifact files at ${uri}`)
+    const tmp = join(dirname(dir), `.tmp-${randomUUID()}`)
+    await mkdir(tmp, { recursive: true })
+    try {
+      for (const f of files) {
+        if (f.split('/').some((seg) => seg === '..' || seg === '')) throw new RegistryIntegrityError(name, version, `unsafe artifact path '${f}'`)
+        await mkdir(dirname(join(tmp, f)), { recursive: true })
+        await writeFile(join(tmp, f), await api(() => client.getArtifact(`${root}/${f}`), ctx))
+      }
+      // MLmodel names the ONNX file (flavors.onnx.data); the model store reads model.onnx.
+      const mlmodel = files.includes('MLmodel') ? YAML.parse(await readFile(join(tmp, 'MLmodel'), 'utf8')) as Record<string, any> : {}
+      const flavors = Object.keys(mlmodel.flavors ?? {})
+      if (mlmodel.flavors !== undefined && mlmodel.flavors.onnx === undefined) {
+        throw new RegistryIntegrityError(name, version, `not an ONNX model (MLmodel flavors: ${flavors.join(', ')}); log it with mlflow.onnx.log_model`)
+      }
+      const data = String(mlmodel.flavors?.onnx?.data ?? 'model.onnx')
+      if (!files.includes(data)) throw new RegistryIntegrityError(name, version, `the artifact has no ${data} (files: ${files.join(', ')})`)
+      if (data !== 'model.onnx') await copyFile(join(tmp, data), join(tmp, 'model.onnx'))
+      const actual = sha256(await readFile(join(tmp, 'model.onnx')))
+      if (expected !== undefined && actual !== expected) {
+        throw new RegistryIntegrityError(name, version, `artifact sha256 ${actual} does not match the registered ${expected}`)
+      }
+      if (!files.includes('metadata.json')) {
+        // Registered by another MLflow client: MLmodel's `metadata` (e.g. classes, feature_names) is what it told us.
+        const meta = typeof mlmodel.metadata === 'object' && mlmodel.metadata !== null ? mlmodel.metadata : {}
+        await writeFile(join(tmp, 'metadata.json'), JSON.stringify({
+          ...meta, sha256: actual, mlflow: { run_id: mv.run_id ?? null, model_id: mlmodel.model_id ?? null, mlflow_version: mlmodel.mlflow_version ?? null, source: mv.source ?? null }
+        }, null, 2) + '\n')
+      }
+      await rm(dir, { recursive: true, force: true })
+      await rename(tmp, dir)
+      return dir
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true })
+      throw err
+    }
+  }
+
+  const backend: RegistryBackend = {
+    kind: 'mlflow',
+    location: client.trackingUri,
+    async describe () {
+      const page = await api(() => client.get<{ registered_models?: unknown[], next_page_token?: string }>('registered-models/search', { max_results: 1000 }))
+      return { tracking_uri: client.trackingUri, models: page.registered_models?.length ?? 0, more: page.next_page_token !== undefined }
+    },
+    async listModels (): Promise<RegisteredModel[]> {
+      const models = await searchAll<MlflowModel>('registered-models/search', 'registered_models', { max_results: 1000 })
+      return Promise.all(models.map(async (m) => {
+        const versions = await searchVersions(m.name)
+        const latest = versions.map((v) => Number(v.version)).reduce((a, b) => Math.max(a, b), 0)
+        return {
+          name: m.name,
+          latest_version: latest === 0 ? null : String(latest),
+          aliases: Object.fromEntries((m.aliases ?? []).map((a) => [a.alias, String(a.version)])),
+          versions: versions.length
+        }
+      }))
+    },
+    async listVersions (name) {
+      const model = await getModel(name)
+      const versions = (await searchVersions(name)).sort((a, b) => Number(a.version) - Number(b.version))
+      return Promise.all(versions.map((v) => toVersion(v, aliasesOf(model, String(v.version)))))
+    },
+    async getVersion (name, version) {
+      return toVersion(await getMlflowVersion(name, version))
+    },
+    async createVersion (name, v: NewVersion) {
+      checkModelName(name)
+      const sha = sha256(v.onnx)
+      try {
+        await client.call('POST', 'registered-models/create', { name })
+      } catch (err) {
+        if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw translate(err, { name })
+      }
+      const experiment = await ensureExperiment()
+      const { run } = await api(() => client.call<{ run: MlflowRun }>('POST', 'runs/create', {
+        experiment_id: experiment, run_name: `register-${name}`, start_time: Date.now(),
+        tags: [{ key: 'gateway.model', value: name }, { key: 'gateway.source', value: v.source ?? 'gateway' }]
+      }))
+      const runId = run.info.run_id
+      try {
+        const now = Date.now()
+        await api(() => client.call('POST', 'runs/log-batch', {
+          run_id: runId,
+          metrics: Object.entries(v.metrics ?? {}).map(([key, value]) => ({ key, value, timestamp: now, step: 0 })),
+          params: Object.entries(v.params ?? {}).map(([key, value]) => ({ key, value: (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 6000) }))
+        }))
+        const modelPath = `${await proxyPath(run.info.artifact_uri, { name, version: '(new)' })}/model`
+        const metadata = { ...v.metadata, sha256: sha }
+        await client.putArtifact(`${modelPath}/model.onnx`, v.onnx)
+        await client.putArtifact(`${modelPath}/metadata.json`, Buffer.from(JSON.stringify(metadata, null, 2) + '\n'))
+        await client.putArtifact(`${modelPath}/MLmodel`, Buffer.from(mlmodelYaml(runId, v.onnx.byteLength, metadata)))
+        await api(() => client.call('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() }))
+      } catch (err) {
+        await client.call('POST', 'runs/update', { run_id: runId, status: 'FAILED', end_time: Date.now() }).catch(() => {})
+        throw translate(err, { name })
+      }
+      const { model_version: created } = await api(() => client.call<{ model_version: MlflowVersion }>('POST', 'model-versions/create', {
+        name, source: `${run.info.artifact_uri.replace(/\/+$/, '')}/model`, run_id: runId,
+        tags: [{ key: SHA_TAG, value: sha }, ...Object.entries(v.tags ?? {}).map(([key, value]) => ({ key, value }))]
+      }), { name })
+      return toVersion(created, [])
+    },
+    async setAlias (name, alias, version) {
+      checkModelName(name)
+      return locked(name, async () => {
+        const from = await aliasOrNull(name, alias)
+        await api(() => client.call('POST', 'registered-models/alias', { name, alias, version }), { name, version, alias })
+        await recordAlias(name, alias, from, version)
+        return from
+      })
+    },
+    async deleteAlias (name, alias) {
+      checkModelName(name)
+      return locked(name, async () => {
+        const from = await backend.getAlias(name, alias)
+        await api(() => client.call('DELETE', 'registered-models/alias', { name, alias }), { name, alias })
+        await recordAlias(name, alias, from, null)
+        return from
+      })
+    },
+    async getAlias (name, alias) {
+      checkModelName(name)
+      return api(async () => String((await client.get<{ model_version: MlflowVersion }>('registered-models/alias', { name, alias })).model_version.version), { name, alias })
+    },
+    aliasHistory: (name) => readHistory(name),
+    async setStage (name, version, stage) {
+      if (!(STAGES as readonly string[]).includes(stage)) throw new BadRequestError(`stage must be one of ${STAGES.join(', ')}`)
+      await getMlflowVersion(name, version)
+      const { model_version: mv } = await api(() => client.call<{ model_version: MlflowVersion }>('POST', 'model-versions/transition-stage', {
+        name, version, stage, archive_existing_versions: false
+      }), { name, version })
+      return toVersion(mv)
+    },
+    async fetchArtifact (name, version) {
+      const mv = await getMlflowVersion(name, version)
+      const expected = tagsOf(mv.tags)[SHA_TAG]
+      const dir = cachePath(name, version)
+      const key = `${name}/${version}`
+      let p = downloads.get(key)
+      if (p === undefined) {
+        p = (async () => (await cachedCopy(dir, expected)) ? dir : download(name, version, mv, expected, dir))().finally(() => downloads.delete(key))
+        downloads.set(key, p)
+      }
+      return p
+    },
+    close: () => client.close()
+  }
+  return backend
+}
+
+/** MLflow's MLmodel for the onnx flavor (with python_function, so mlflow.pyfunc.load_model works too). */
+function mlmodelYaml (runId: string, size: number, meta: Record<string, unknown>): string {
+  const doc: Record<string, unknown> = {
+    artifact_path: 'model',
+    flavors: {
+      onnx: { code: null, data: 'model.onnx', onnx_session_options: null, providers: ['CPUExecutionProvider'] },
+      python_function: { data: 'model.onnx', loader_module: 'mlflow.onnx' }
+    },
+    metadata: { classes: meta.classes, feature_names: meta.feature_names, sha256: meta.sha256 },
+    model_size_bytes: size,
+    model_uuid: randomUUID().replaceAll('-', ''),
+    run_id: runId,
+    utc_time_created: new Date().toISOString().replace('T', ' ').replace('Z', '')
+  }
+  const features = meta.feature_names as string[] | undefined
+  const classes = meta.classes as string[] | undefined
+  const outputs = meta.output_names as { label?: string, probabilities?: string } | undefined
+  if (typeof meta.input_name === 'string' && features !== undefined && classes !== undefined) {
+    // Signatures are JSON strings inside the YAML.
+    doc.signature = {
+      inputs: JSON.stringify([{ name: meta.input_name, type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, features.length] } }]),
+      outputs: JSON.stringify([
+        ...(outputs?.label === undefined ? [] : [{ name: outputs.label, type: 'tensor', 'tensor-spec': { dtype: 'int64', shape: [-1] } }]),
+        ...(outputs?.probabilities === undefined ? [] : [{ name: outputs.probabilities, type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, classes.length] } }])
+      ]),
+      params: null
+    }
+  }
+  return YAML.stringify(doc)
+}
