@@ -34,7 +34,13 @@ export default fp(async function registryPlugin (fastify) {
   }
 
   health.register('registry', async () => {
-    return { status: 'up', critical: false, backend: backend.kind, location: backend.location, ...await backend.describe(), served: serving.served(), last_poll: lastPoll }
+    const about = { critical: false, backend: backend.kind, location: backend.location, served: serving.served(), last_poll: lastPoll }
+    try {
+      return { status: 'up', ...about, ...await backend.describe() }
+    } catch (err) {
+      // Served aliases keep answering from loaded versions; only new ones and admin calls fail.
+      return { status: 'down', ...about, error: (err as Error).message }
+    }
   })
 
   fastify.decorate('registry', { backend, serving })

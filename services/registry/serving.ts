@@ -22,8 +22,9 @@ export function createRegistryServing (deps: {
   const aliases = new Map<string, string>()
   const loading = new Map<string, Promise<ServedModel>>()
   const timers = new Set<NodeJS.Timeout>()
-  /** Legacy stage per `${name}/${version}`: read once, not per request; cleared by refresh and stage changes. */
+  /** Legacy stage per `${name}/${version}`: read once, not per request; re-read after a refresh or a stage change. */
   const stages = new Map<string, string>()
+  const staleStages = new Set<string>()
   const key = (name: string, alias: string) => `${name}\0${alias}`
 
   function loaded (name: string, version: string): ServedModel | null {
@@ -88,17 +89,23 @@ export function createRegistryServing (deps: {
     },
     async stageOf (name: string, version: string): Promise<string> {
       const k = `${name}/${version}`
-      let stage = stages.get(k)
-      if (stage === undefined) {
-        stage = (await registry.getVersion(name, version)).stage
+      const known = stages.get(k)
+      if (known !== undefined && !staleStages.has(k)) return known
+      try {
+        const stage = (await registry.getVersion(name, version)).stage
         stages.set(k, stage)
+        staleStages.delete(k)
+        return stage
+      } catch (err) {
+        // A registry outage must not fail a request the loaded version can answer: last known stage.
+        if (known === undefined) throw err
+        return known
       }
-      return stage
     },
-    forgetStage (name: string, version: string): void { stages.delete(`${name}/${version}`) },
+    forgetStage (name: string, version: string): void { staleStages.add(`${name}/${version}`) },
     /** Re-reads every served alias from the registry (polling, admin reload). */
     async refresh (): Promise<Array<{ model: string, alias: string, version: string, error?: string }>> {
-      stages.clear()
+      for (const k of stages.keys()) staleStages.add(k)
       const out = []
       for (const [k, current] of [...aliases]) {
         const [name, alias] = k.split('\0')
