@@ -1,7 +1,9 @@
-// npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE
+// npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE | push NAME
 // Tables on stdout from the registry the gateway uses: MLflow when MLFLOW_TRACKING_URI is set, else the
 // embedded one (REGISTRY_DIR / MODELS_DIR settings).
 // Aliases moved here reach a running gateway on its next REGISTRY_POLL_SECONDS refresh or POST /api/v1/registry/reload.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { loadConfig } from '../plugins/config.js'
 import { openRegistry } from '../services/registry/index.js'
 
@@ -61,8 +63,32 @@ try {
       table([{ model: v.name, version: v.version, stage: v.stage }])
       break
     }
+    case 'push': {
+      // Seeds an MLflow registry from the embedded one: every version of NAME, then its aliases.
+      need(1, 'push NAME')
+      if (registry.kind !== 'mlflow') {
+        console.error('push copies a model from the embedded registry to MLflow: set MLFLOW_TRACKING_URI')
+        process.exitCode = 64
+        break
+      }
+      const source = openRegistry({ ...config, MLFLOW_TRACKING_URI: '' })
+      const [model] = (await source.listModels()).filter((m) => m.name === args[0])
+      const versions = await source.listVersions(args[0])
+      const pushed = new Map<string, string>()
+      for (const v of versions) {
+        const dir = await source.fetchArtifact(v.name, v.version) // sha256-checked
+        const created = await registry.createVersion(v.name, {
+          onnx: await readFile(join(dir, 'model.onnx')), metadata: JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')),
+          metrics: v.metrics, params: v.params, tags: { ...v.tags, pushed_from: `${source.location}/${v.name}/${v.version}` }, source: 'push'
+        })
+        pushed.set(v.version, created.version)
+      }
+      for (const [alias, version] of Object.entries(model?.aliases ?? {})) await registry.setAlias(args[0], alias, pushed.get(version) as string)
+      table(versions.map((v) => ({ model: v.name, embedded_version: v.version, mlflow_version: pushed.get(v.version), aliases: v.aliases.join(',') })))
+      break
+    }
     default:
-      console.error('usage: npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE')
+      console.error('usage: npm run models -- list | compare NAME | alias NAME VERSION ALIAS | lineage NAME VERSION | transition NAME VERSION STAGE | push NAME')
       process.exitCode = 64
   }
 } catch (err) {

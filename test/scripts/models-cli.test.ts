@@ -61,6 +61,15 @@ t.test('the same commands against a real MLflow server (MLFLOW_TRACKING_URI)', a
   const alias = await (await fetch(`${server.url}/api/2.0/mlflow/registered-models/alias?name=simple_classifier&alias=production`)).json() as { model_version: { version: string } }
   t.equal(alias.model_version.version, '1')
   await t.rejects(cli('models.ts', 'compare', 'nope'), { code: 1, stderr: /GW_REGISTRY_MODEL_NOT_FOUND: Registered model 'nope' not found/ })
+
+  // push: the committed embedded registry (models/registry: simple_classifier v1, production) into MLflow.
+  const pushed = (await cli('models.ts', 'push', 'simple_classifier')).stdout.split('\n')
+  t.match(pushed[0], /^model\s+embedded_version\s+mlflow_version\s+aliases$/)
+  t.match(pushed[2], /^simple_classifier\s+1\s+3\s+production$/)
+  t.match((await cli('models.ts', 'list')).stdout.split('\n')[2], /^simple_classifier\s+3\s+3\s+production=v3$/)
+  const embeddedSha = JSON.parse(await readFile(join(repo, 'models/registry/simple_classifier/1/metadata.json'), 'utf8')).sha256
+  t.match((await cli('models.ts', 'lineage', 'simple_classifier', '3')).stdout, new RegExp(`sha256\\s+${embeddedSha}`))
+  await t.rejects(run(tsx, [join(repo, 'scripts/models.ts'), 'push', 'simple_classifier'], { env: { ...process.env, DATA_DIR: dir }, cwd: repo }), { code: 64, stderr: /set MLFLOW_TRACKING_URI/ })
   await server.stop()
   await t.rejects(cli('models.ts', 'list'), { code: 1, stderr: new RegExp(`GW_UPSTREAM_UNAVAILABLE: MLflow at ${server.url} is unavailable`) })
 })
