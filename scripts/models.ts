@@ -74,8 +74,15 @@ try {
       const source = openRegistry({ ...config, MLFLOW_TRACKING_URI: '' })
       const [model] = (await source.listModels()).filter((m) => m.name === args[0])
       const versions = await source.listVersions(args[0])
+      // Idempotent: a version whose sha256 MLflow already has for this model is not registered again.
+      const present = new Map((await registry.listVersions(args[0]).catch((err) => {
+        if ((err as { code?: string }).code === 'GW_REGISTRY_MODEL_NOT_FOUND') return []
+        throw err
+      })).map((v) => [v.sha256, v.version]))
       const pushed = new Map<string, string>()
       for (const v of versions) {
+        const existing = present.get(v.sha256)
+        if (existing !== undefined) { pushed.set(v.version, existing); continue }
         const dir = await source.fetchArtifact(v.name, v.version) // sha256-checked
         const created = await registry.createVersion(v.name, {
           onnx: await readFile(join(dir, 'model.onnx')), metadata: JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')),

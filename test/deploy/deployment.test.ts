@@ -41,6 +41,8 @@ t.test('docker-compose.yml is valid against the compose-spec schema and wires th
     })
   }
   t.same(services.lb.ports, ['3000:3000'], 'one port in front of both replicas')
+  // MLflow's host check (3.5+) must let the gateways' Host header (mlflow:5000) through.
+  t.match(services.mlflow.command.join(' '), /--allowed-hosts \S*mlflow:\*/)
   t.match(await read('monitoring/nginx.conf'), /server gateway-1:3000;\s+server gateway-2:3000;/)
   t.same(services.triton.volumes, ['./triton_model_repository:/models:ro'])
   // TF Serving only exposes the path Prometheus scrapes when its monitoring config enables it.

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { createEmbeddedRegistry } from '../../services/registry/embedded.js'
 import { startMlflow } from '../helpers/mlflow.js'
 
 const run = promisify(execFile)
@@ -62,13 +63,23 @@ t.test('the same commands against a real MLflow server (MLFLOW_TRACKING_URI)', a
   t.equal(alias.model_version.version, '1')
   await t.rejects(cli('models.ts', 'compare', 'nope'), { code: 1, stderr: /GW_REGISTRY_MODEL_NOT_FOUND: Registered model 'nope' not found/ })
 
-  // push: the committed embedded registry (models/registry: simple_classifier v1, production) into MLflow.
-  const pushed = (await cli('models.ts', 'push', 'simple_classifier')).stdout.split('\n')
+  // push: an embedded registry (forest v1, MLP v2, production -> v2) copied into MLflow.
+  const embedded = createEmbeddedRegistry(join(dir, 'embedded'))
+  for (const m of ['iris/1', 'iris_mlp/1']) {
+    await embedded.createVersion('iris', { onnx: await readFile(join(repo, 'models', m, 'model.onnx')), metadata: JSON.parse(await readFile(join(repo, 'models', m, 'metadata.json'), 'utf8')), metrics: { accuracy: 0.95 } })
+  }
+  await embedded.setAlias('iris', 'production', '2')
+  const push = () => run(tsx, [join(repo, 'scripts/models.ts'), 'push', 'iris'], { env: { ...env, REGISTRY_DIR: join(dir, 'embedded') }, cwd: repo, timeout: 90_000 })
+  const pushed = (await push()).stdout.split('\n')
   t.match(pushed[0], /^model\s+embedded_version\s+mlflow_version\s+aliases$/)
-  t.match(pushed[2], /^simple_classifier\s+1\s+3\s+production$/)
-  t.match((await cli('models.ts', 'list')).stdout.split('\n')[2], /^simple_classifier\s+3\s+3\s+production=v3$/)
-  const embeddedSha = JSON.parse(await readFile(join(repo, 'models/registry/simple_classifier/1/metadata.json'), 'utf8')).sha256
-  t.match((await cli('models.ts', 'lineage', 'simple_classifier', '3')).stdout, new RegExp(`sha256\\s+${embeddedSha}`))
+  t.match(pushed[2], /^iris\s+1\s+1\s*$/)
+  t.match(pushed[3], /^iris\s+2\s+2\s+production$/)
+  t.match((await cli('models.ts', 'list')).stdout, /\niris\s+2\s+2\s+production=v2\n/)
+  const mlpSha = JSON.parse(await readFile(join(repo, 'models/iris_mlp/1/metadata.json'), 'utf8')).sha256
+  t.match((await cli('models.ts', 'lineage', 'iris', '2')).stdout, new RegExp(`sha256\\s+${mlpSha}`))
+  await cli('models.ts', 'alias', 'iris', '1', 'production')
+  t.match((await push()).stdout.split('\n')[3], /^iris\s+2\s+2\s+production$/, 'pushed again: nothing new registered')
+  t.match((await cli('models.ts', 'list')).stdout, /\niris\s+2\s+2\s+production=v2\n/, 'aliases set again from the embedded registry')
   await t.rejects(run(tsx, [join(repo, 'scripts/models.ts'), 'push', 'simple_classifier'], { env: { ...process.env, DATA_DIR: dir }, cwd: repo }), { code: 64, stderr: /set MLFLOW_TRACKING_URI/ })
   await server.stop()
   await t.rejects(cli('models.ts', 'list'), { code: 1, stderr: new RegExp(`GW_UPSTREAM_UNAVAILABLE: MLflow at ${server.url} is unavailable`) })
