@@ -1,7 +1,8 @@
 // File registry: <root>/<name>/<N>/{model.onnx, metadata.json, metrics.json, version.json},
 // <root>/<name>/aliases.json and <root>/<name>/alias-history.jsonl. Every write goes to a temp file
 // (or temp directory) and is renamed into place, so a reader never sees half a file; writes of one
-// model go through a per-model queue, so concurrent promotions and registrations serialize.
+// model go through a per-model queue and a lock directory (<root>/<name>/.lock), so concurrent
+// promotions and registrations serialize, within one process and across processes.
 import { createHash, randomUUID } from 'node:crypto'
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 import {
   BadRequestError, RegistryAliasNotFoundError, RegistryIntegrityError, RegistryModelNotFoundError, RegistryVersionNotFoundError
 } from '../errors.js'
-import { createKeyedQueue } from './locks.js'
+import { createKeyedQueue, withDirLock } from './locks.js'
 import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
@@ -35,8 +36,12 @@ async function writeJsonAtomic (file: string, value: unknown): Promise<void> {
 }
 
 export function createEmbeddedRegistry (root: string): RegistryBackend {
-  /** Runs `fn` after every earlier write of the same model has finished. */
-  const locked = createKeyedQueue()
+  /**
+   * Runs `fn` after every earlier write of the same model has finished: queued in this process, and
+   * under the model's lock directory against other processes (another gateway, the CLI, a retrain run).
+   */
+  const queue = createKeyedQueue()
+  const locked = <T>(name: string, fn: () => Promise<T>) => queue(name, () => withDirLock(join(modelDir(name), '.lock'), fn))
 
   // Checked on every use: a name is a path segment, never '..'.
   const modelDir = (name: string) => { checkName('model name', name); return join(root, name) }
@@ -96,8 +101,8 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
     },
     getVersion: (name, version) => readVersion(name, version),
     async createVersion (name, v: NewVersion) {
+      await mkdir(modelDir(name), { recursive: true }) // the lock lives in it
       return locked(name, async () => {
-        await mkdir(modelDir(name), { recursive: true })
         const nums = await versionNumbers(name)
         const version = String((nums[nums.length - 1] ?? 0) + 1)
         const sha256 = createHash('sha256').update(v.onnx).digest('hex')

@@ -1,10 +1,13 @@
 // The embedded registry on its own: concurrent registrations and alias moves, atomic files,
 // sha256 verification, error codes.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import t from 'tap'
 import { createEmbeddedRegistry } from '../../../services/registry/embedded.js'
+import { withDirLock } from '../../../services/registry/locks.js'
 
 const bytes = (n: number) => new TextEncoder().encode(`model-${n}`)
 
@@ -68,4 +71,33 @@ t.test('errors: unknown model, version, alias, bad names and stages', async (t) 
   await t.rejects(reg.setStage('m', '1', 'Live'), { code: 'GW_BAD_REQUEST', statusCode: 400 })
   t.equal((await reg.setStage('m', '1', 'Production')).stage, 'Production')
   t.equal((await reg.getVersion('m', '1')).stage, 'Production')
+})
+
+t.test('two processes moving the same alias serialize through the lock directory: gap-free history', async (t) => {
+  const { root, reg } = await tempRegistry(t)
+  for (let i = 0; i < 3; i++) await reg.createVersion('m', { onnx: bytes(i), metadata: {} })
+  const writer = join(new URL('../../fixtures/registry/alias-writer.ts', import.meta.url).pathname)
+  const tsx = new URL('../../../node_modules/.bin/tsx', import.meta.url).pathname
+  const run = promisify(execFile)
+  const [a, b] = await Promise.all([run(tsx, [writer, root, 'm', 'production', '25', '3']), run(tsx, [writer, root, 'm', 'production', '25', '3'])])
+  t.equal(JSON.parse(a.stdout).length + JSON.parse(b.stdout).length, 50)
+  const history = await reg.aliasHistory('m')
+  t.equal(history.length, 50, 'no move lost')
+  t.equal(history[0].from, null)
+  for (let i = 1; i < history.length; i++) t.equal(history[i].from, history[i - 1].to, `move ${i} saw the move before it`)
+  t.equal(await reg.getAlias('m', 'production'), history[49].to)
+  t.same((await readdir(join(root, 'm'))).filter((e) => e.startsWith('.')), [], 'no lock or temp entry left behind')
+})
+
+t.test('a lock left by a crashed writer is broken once stale; a live one makes a writer wait, then give up with 503', async (t) => {
+  const { root, reg } = await tempRegistry(t)
+  await reg.createVersion('m', { onnx: bytes(1), metadata: {} })
+  const lock = join(root, 'm', '.lock')
+  await mkdir(lock)
+  const old = new Date(Date.now() - 60_000)
+  await utimes(lock, old, old)
+  t.equal(await reg.setAlias('m', 'production', '1'), null, 'a stale lock is broken')
+  await mkdir(lock)
+  await t.rejects(withDirLock(lock, async () => 'never', { waitMs: 100 }), { code: 'GW_REGISTRY_BUSY', statusCode: 503 })
+  await rm(lock, { recursive: true })
 })
