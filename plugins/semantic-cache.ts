@@ -71,13 +71,19 @@ export default fp(async function semanticCachePlugin (fastify) {
   })
   const sweeper = setInterval(() => store.sweep(), Math.min(ttlMs, 60_000)).unref()
 
-  health.register('semantic_cache', () => ({
-    status: config.SEMANTIC_CACHE_ENABLED ? 'up' : 'disabled',
-    critical: false,
-    embedder: embedder.source,
-    entries: store.size,
-    shared: shared !== null
-  }))
+  health.register('semantic_cache', async () => {
+    const base = { critical: false, embedder: embedder.source, entries: store.size, shared: shared !== null }
+    if (!config.SEMANTIC_CACHE_ENABLED) return { status: 'disabled', ...base }
+    if (onnx !== null) return { status: 'up', ...base }
+    if (!fastify.hasDecorator('ollama')) return { status: 'down', ...base, error: 'no embedder: EMBED_ONNX_DIR is empty and the ollama plugin is not loaded' }
+    // The embeddings come from Ollama: without it every lookup bypasses the cache.
+    try {
+      await fastify.ollama.version()
+      return { status: 'up', ...base }
+    } catch (err) {
+      return { status: 'degraded', ...base, error: `embeddings come from Ollama, which is unavailable: ${(err as Error).message}` }
+    }
+  })
   fastify.decorate('semanticCache', semantic)
   fastify.addHook('onClose', async () => {
     clearInterval(sweeper)

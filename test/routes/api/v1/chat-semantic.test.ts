@@ -96,3 +96,13 @@ t.test('no Ollama: 503 naming it, the request does not hang, nothing is invented
   t.match(res.json().message, /Ollama/i)
   t.equal(app.semanticCache.store.size, 0)
 })
+
+t.test('/health: the semantic cache is degraded, naming Ollama, while its Ollama embedder is unreachable', async (t) => {
+  const ollama = await startOllamaDouble(t)
+  const app = await gateway(t, ollama.url)
+  t.match((await app.inject('/health')).json().dependencies.semantic_cache, { status: 'up', critical: false, embedder: 'ollama:all-minilm' })
+  await ollama.close()
+  const down = (await app.inject('/health')).json()
+  t.match(down.dependencies.semantic_cache, { status: 'degraded', critical: false, error: /^embeddings come from Ollama, which is unavailable: / })
+  t.equal(down.status, 'degraded', 'not critical: the gateway stays ready')
+})
