@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox'
 import { ErrorSchema } from '../../../services/schemas/iris.js'
 import { AliasParamsSchema, ModelParamsSchema, NewVersionSchema, VersionParamsSchema, VersionSchema } from '../../../services/schemas/registry.js'
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema }
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
 const tags = ['registry']
 const security = [{ adminToken: [] }]
 
