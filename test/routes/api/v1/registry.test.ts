@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { buildTestApp, SETOSA, VIRGINICA } from '../../../helpers/app.js'
+import { registryLoad } from '../../../helpers/registry-load.js'
 
 const TOKEN = 'test-admin-token'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -92,30 +93,18 @@ t.test('serve by alias, version and deprecated stage with model_registry_info', 
 t.test('hot reload under load: 2000 requests while the alias moves, zero failures', async (t) => {
   const { app } = await setup(t)
   await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '1' } })
-  const seen = new Map<string, number>()
-  let failures = 0
-  let next = 0
-  const TOTAL = 2000
-  async function worker () {
-    while (next < TOTAL) {
-      next++
-      const res = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
-      if (res.statusCode !== 200 || res.json().predicted_class !== 'setosa') { failures++; continue }
-      const v = res.json().model_registry_info.model_version as string
-      seen.set(v, (seen.get(v) ?? 0) + 1)
-    }
-  }
+  const load = registryLoad(app, { url: '/api/v1/classify-registry?model_name=iris-onnx', min: 2000, workers: 32 })
   async function mover () {
-    for (let i = 0; i < 10 && next < TOTAL; i++) {
+    for (let i = 0; i < 10 && load.sent() < 2000; i++) {
       await new Promise((resolve) => setTimeout(resolve, 30))
       const res = await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: i % 2 === 0 ? '2' : '1' } })
       t.equal(res.statusCode, 200)
     }
   }
-  await Promise.all([...Array.from({ length: 32 }, worker), mover()])
-  t.equal(failures, 0, 'no failed or wrong answer')
-  t.ok((seen.get('1') ?? 0) > 0 && (seen.get('2') ?? 0) > 0, `both versions served: ${JSON.stringify([...seen])}`)
-  t.ok([...seen.values()].reduce((a, b) => a + b, 0) >= TOTAL)
+  await Promise.all([load.run(), mover()])
+  t.equal(load.failures(), 0, 'no failed or wrong answer')
+  t.ok((load.seen.get('1') ?? 0) > 0 && (load.seen.get('2') ?? 0) > 0, `both versions served: ${JSON.stringify([...load.seen])}`)
+  t.ok(load.answered() >= 2000)
   const history = (await app.inject({ method: 'GET', url: '/api/v1/registry/models/iris-onnx/aliases/history', headers: auth })).json().history
   t.ok(history.length >= 2)
   // After the grace period only the version production points at stays loaded.
