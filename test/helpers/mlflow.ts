@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Test } from 'tap'
 import { freePort } from '../../bench/lib.js'
 import { assertVenv, venvPython } from './python.js'
 
@@ -18,7 +17,8 @@ export interface MlflowServer {
   restart: () => Promise<void>
 }
 
-export async function startMlflow (t: Test): Promise<MlflowServer> {
+/** `owner.teardown` stops the server and removes its files (a tap Test, or the bench's own list). */
+export async function startMlflow (owner: { teardown: (fn: () => Promise<void>) => void }): Promise<MlflowServer> {
   assertVenv()
   const dir = await mkdtemp(join(tmpdir(), 'gw-mlflow-'))
   const port = await freePort()
@@ -64,7 +64,7 @@ export async function startMlflow (t: Test): Promise<MlflowServer> {
   }
 
   await launch()
-  t.teardown(async () => {
+  owner.teardown(async () => {
     await stop()
     await rm(dir, { recursive: true, force: true })
   })
