@@ -22,9 +22,10 @@ export function createRegistryServing (deps: {
   const aliases = new Map<string, string>()
   const loading = new Map<string, Promise<ServedModel>>()
   const timers = new Set<NodeJS.Timeout>()
-  /** Legacy stage per `${name}/${version}`: read once, not per request; re-read after a refresh or a stage change. */
+  /** Legacy stage per `${name}/${version}`: read once, not per request; re-read in the background after a refresh. */
   const stages = new Map<string, string>()
   const staleStages = new Set<string>()
+  const rereading = new Set<string>()
   const key = (name: string, alias: string) => `${name}\0${alias}`
 
   function loaded (name: string, version: string): ServedModel | null {
@@ -90,19 +91,19 @@ export function createRegistryServing (deps: {
     async stageOf (name: string, version: string): Promise<string> {
       const k = `${name}/${version}`
       const known = stages.get(k)
-      if (known !== undefined && !staleStages.has(k)) return known
-      try {
-        const stage = (await registry.getVersion(name, version)).stage
-        stages.set(k, stage)
-        staleStages.delete(k)
-        return stage
-      } catch (err) {
-        // A registry outage must not fail a request the loaded version can answer: last known stage.
-        if (known === undefined) throw err
-        return known
+      const reread = () => registry.getVersion(name, version).then((v) => { stages.set(k, v.stage); staleStages.delete(k); return v.stage })
+      if (known === undefined) return reread()
+      if (staleStages.has(k) && !rereading.has(k)) {
+        // Stale: answer with the last known stage now and re-read in the background, so a slow or
+        // unreachable registry never holds up (or fails) a request the loaded version can answer.
+        rereading.add(k)
+        reread().catch((err) => log.error({ model: name, version, err }, 'registry stage re-read failed; keeping the last known one'))
+          .finally(() => rereading.delete(k))
       }
+      return known
     },
-    forgetStage (name: string, version: string): void { staleStages.add(`${name}/${version}`) },
+    /** After a stage change made through the gateway: the next request reads it. */
+    forgetStage (name: string, version: string): void { stages.delete(`${name}/${version}`) },
     /** Re-reads every served alias from the registry (polling, admin reload). */
     async refresh (): Promise<Array<{ model: string, alias: string, version: string, error?: string }>> {
       for (const k of stages.keys()) staleStages.add(k)

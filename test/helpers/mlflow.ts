@@ -15,6 +15,9 @@ export interface MlflowServer {
   stop: () => Promise<void>
   /** Starts it again on the same port with the same store (after stop). */
   restart: () => Promise<void>
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the whole server: connections are accepted, nothing answers. */
+  freeze: () => void
+  thaw: () => void
 }
 
 /** `owner.teardown` stops the server and removes its files (a tap Test, or the bench's own list). */
@@ -68,5 +71,6 @@ export async function startMlflow (owner: { teardown: (fn: () => Promise<void>) 
     await stop()
     await rm(dir, { recursive: true, force: true })
   })
-  return { url, artifacts, stop, restart: launch }
+  const signal = (sig: NodeJS.Signals) => { if (child?.pid !== undefined) process.kill(-child.pid, sig) }
+  return { url, artifacts, stop, restart: launch, freeze: () => signal('SIGSTOP'), thaw: () => signal('SIGCONT') }
 }

@@ -102,6 +102,22 @@ t.test('a version the Python client registered (mlflow.onnx.log_model) is served
   t.match(res.json().model_registry_info, { model_version: py.version, model_alias: 'champion', model_uri: 'models:/iris_py@champion' })
 })
 
+t.test('MLflow silent (frozen): served aliases keep answering, registry calls give 504 at MLFLOW_TIMEOUT_MS', async (t) => {
+  server.freeze()
+  t.teardown(() => server.thaw())
+  await new Promise((resolve) => setTimeout(resolve, 1200)) // a poll tick starts and hangs
+  for (let i = 0; i < 20; i++) {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris_mlflow', payload: SETOSA })
+    t.equal(res.statusCode, 200)
+    t.equal(res.json().model_registry_info.model_version, '2')
+  }
+  const list = await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })
+  t.equal(list.statusCode, 504)
+  t.match(list.json(), { code: 'GW_UPSTREAM_TIMEOUT', message: `MLflow at ${server.url} did not answer within 3000 ms` })
+  server.thaw()
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })).statusCode, 200)
+})
+
 t.test('MLflow down: served aliases keep answering, registry calls 503 naming MLflow, /health says so; back after restart', async (t) => {
   await server.stop()
   const served = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris_mlflow', payload: SETOSA })
