@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { rangeWarnings, toClassification, toRows } from '../../../services/classification.js'
 import {
-  BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, FEATURE_NAMES, IrisFeaturesSchema, ModelSelectorSchema
+  BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema
 } from '../../../services/schemas/iris.js'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
@@ -22,7 +22,8 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
-    const key = cache.key('classify', [model.name, model.version, model.sha256, FEATURE_NAMES.map((f) => request.body[f])])
+    const { body } = request
+    const key = () => cache.plainKey('classify', [model.name, model.version, model.sha256, body.sepal_length, body.sepal_width, body.petal_length, body.petal_width])
     const result = await cache.reply(request, reply, key, async () => {
       const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
       return toClassification(model, prediction, 0, rangeWarnings(model, request.body))
