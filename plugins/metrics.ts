@@ -70,10 +70,12 @@ declare module 'fastify' {
 export default fp(async function metricsPlugin (fastify) {
   const metrics = createMetrics()
   fastify.decorate('metrics', metrics)
-  fastify.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL, keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.httpDuration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    done()
   })
   fastify.addHook('onClose', async () => { metrics.registry.clear() })
 }, { name: 'metrics' })
