@@ -16,10 +16,14 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
 }
 
+/** Levels at which a completed request's info line is not written, so it need not be built either. */
+const ABOVE_INFO = new Set(['warn', 'error', 'fatal', 'silent'])
+
 /** One log line per request (Fastify's default is two), without headers, so no bearer token is logged. */
 class OneLinePerRequest extends LogController {
   override incomingRequest (): void {}
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && ABOVE_INFO.has(reply.log.level)) return
     const line = { method: request.method, url: request.url, route: request.routeOptions.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 100) / 100 }
     if (error) reply.log.error({ ...line, err: error }, 'request errored')
     else reply.log.info(line, 'request completed')

@@ -1,7 +1,8 @@
 // Proxy overhead of the LLM routes: the same generation straight to an Ollama double with a fixed
 // 20 ms latency and through the gateway, 64 concurrent connections each. Latency is timed per request
 // with the high-resolution clock (autocannon's histogram rounds to whole milliseconds, too coarse for
-// sub-millisecond overhead); req/s also comes from this loop.
+// sub-millisecond overhead); req/s also comes from this loop. A bare Fastify + undici proxy
+// (proxy-floor-server.ts) shows how much of the added latency any Node proxy pays on this machine.
 import { join } from 'node:path'
 import { Pool } from 'undici'
 import { root, startGateway, startProcess, type BenchModule, type BenchRow } from './lib.js'
@@ -32,6 +33,7 @@ async function drive (url: string, path: string, body: string, connections: numb
 const llm: BenchModule = async ({ durationSec }) => {
   const double = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'ollama-double-server.ts')], { env: { LATENCY_MS: '20' }, readyPath: '/' })
   const gateway = await startGateway({ OLLAMA_URL: double.url, PREDICTION_LOG_ENABLED: 'false' })
+  const floor = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'proxy-floor-server.ts')], { env: { OLLAMA_URL: double.url, LOG_LEVEL: 'warn' } })
   const rows: BenchRow[] = []
   try {
     const prompt = 'What is the capital of France?'
@@ -41,14 +43,17 @@ const llm: BenchModule = async ({ durationSec }) => {
     await drive(double.url, '/api/generate', JSON.stringify({ model: 'tinyllama', prompt, stream: false }), 64, 2) // warm-up
     const direct = await drive(double.url, '/api/generate', JSON.stringify({ model: 'tinyllama', prompt, stream: false }), 64, durationSec)
     rows.push(row('generate, Ollama double 20 ms', 'direct', direct))
+    const added = (r: Awaited<ReturnType<typeof drive>>) => `added latency p50 ${(r.p50 - direct.p50).toFixed(2)} ms, p99 ${(r.p99 - direct.p99).toFixed(2)} ms`
+    await drive(floor.url, '/api/v1/generate', JSON.stringify({ prompt }), 64, 2)
+    const bare = await drive(floor.url, '/api/v1/generate', JSON.stringify({ prompt }), 64, durationSec)
+    rows.push(row('generate, Ollama double 20 ms', 'bare proxy (floor)', bare, { ratio: bare.rps / direct.rps, baseline: 'direct', note: added(bare) }))
     await drive(gateway.url, '/api/v1/generate', JSON.stringify({ prompt }), 64, 2)
     const via = await drive(gateway.url, '/api/v1/generate', JSON.stringify({ prompt }), 64, durationSec)
     rows.push(row('generate, Ollama double 20 ms', 'gateway', via, {
-      ratio: via.rps / direct.rps, baseline: 'direct',
-      note: `added latency p50 ${(via.p50 - direct.p50).toFixed(2)} ms, p99 ${(via.p99 - direct.p99).toFixed(2)} ms`
+      ratio: via.rps / direct.rps, baseline: 'direct', note: added(via)
     }))
   } finally {
-    await Promise.all([gateway.stop(), double.stop()])
+    await Promise.all([gateway.stop(), floor.stop(), double.stop()])
   }
   return rows
 }

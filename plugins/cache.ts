@@ -4,8 +4,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
-import { createExactCache, type BypassReason, type ExactCacheEvents, type WrapOptions } from '../services/cache/exact.js'
-import { cacheKey, isDeterministic } from '../services/cache/keys.js'
+import { createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact.js'
+import { cacheKey, isDeterministic, plainKey } from '../services/cache/keys.js'
 import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
 import { createMemoryStore, createRedisStore } from '../services/cache/stores.js'
 
@@ -31,34 +31,45 @@ export function createCacheRecorder (metrics: ReturnType<typeof createCacheMetri
   return {
     stats,
     events (cache: CacheKind, store: 'memory' | 'redis', onError: (err: Error) => void = () => {}) {
+      // Label sets built once per outcome, not per request; series still appear on first use only.
       const l = { cache, store }
+      const byReason = new Map<string, { cache: CacheKind, store: string, reason: string }>()
+      const withReason = (reason: BypassReason) => {
+        let labels = byReason.get(reason)
+        if (labels === undefined) { labels = { ...l, reason }; byReason.set(reason, labels) }
+        return labels
+      }
       return {
         hit (savedMs: number) { metrics.hits.inc(l); metrics.saved.inc(l, Math.max(0, savedMs) / 1000); stats.hit(cache, savedMs) },
         miss () { metrics.misses.inc(l); stats.miss(cache) },
-        bypass (reason: BypassReason) { metrics.bypasses.inc({ ...l, reason }); stats.bypass(cache) },
+        bypass (reason: BypassReason) { metrics.bypasses.inc(withReason(reason)); stats.bypass(cache) },
         error (operation: string, err: Error) { metrics.errors.inc({ ...l, operation }); stats.error(cache); onError(err) }
       } satisfies ExactCacheEvents
     }
   }
 }
 
+const NO_CACHE = /(^|,)\s*no-cache\s*(,|$)/i
+
 /** True when the client asked not to be served from a cache. */
 export function wantsFresh (request: FastifyRequest): boolean {
   const cc = request.headers['cache-control']
-  return typeof cc === 'string' && /(^|,)\s*no-cache\s*(,|$)/i.test(cc)
+  return typeof cc === 'string' && NO_CACHE.test(cc)
 }
 
 export function createCache (deps: { exact: ReturnType<typeof createExactCache>, recorder: ReturnType<typeof createCacheRecorder> }) {
   const { exact, recorder } = deps
   return {
     key: cacheKey,
+    /** A cheaper key for a few short ordered values; see services/cache/keys.ts. */
+    plainKey,
     /** For generate/chat: cache only when temperature is 0 or a seed is fixed. */
     isDeterministic,
     /** For any caller (e.g. deterministic generate/chat): returns the value and HIT, MISS or BYPASS. */
     wrap: exact.wrap,
     /** For a route: honours Cache-Control: no-cache and sets the x-cache header. */
-    async reply<T> (request: FastifyRequest, reply: FastifyReply, key: string, fn: () => Promise<T>, opts: WrapOptions<T> = {}): Promise<T> {
-      const { value, status } = await exact.wrap(key, fn, { ...opts, bypass: opts.bypass === true || wantsFresh(request) })
+    async reply<T> (request: FastifyRequest, reply: FastifyReply, key: KeySource, fn: () => Promise<T>, opts: WrapOptions<T> = {}): Promise<T> {
+      const { value, status } = await exact.lookup(key, fn, opts, opts.bypass === true || wantsFresh(request))
       reply.header('x-cache', status)
       return value
     },

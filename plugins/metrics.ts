@@ -7,6 +7,10 @@ export function createMetrics () {
   const registry = new Registry()
   // Gauges that mirror in-memory state are filled at scrape time, costing nothing per request.
   const collectors = new Set<() => void>()
+  // Per-request counts kept in plain numbers reach their counters here, at scrape time: a counter
+  // child's inc() validates and hashes its labels on every call.
+  const tallies = new Set<() => void>()
+  const flushTallies = () => { for (const fn of tallies) fn() }
   collectDefaultMetrics({ register: registry })
   // prom-client names three gauges `*_total`, which promtool rejects (only counters end in _total);
   // the same counts stay available, by resource type, as nodejs_active_handles/requests/resources.
@@ -24,13 +28,15 @@ export function createMetrics () {
       name: 'inference_requests_total',
       help: 'Inference requests by model, version and outcome',
       labelNames: ['model', 'version', 'outcome'] as const,
-      registers: [registry]
+      registers: [registry],
+      collect: flushTallies
     }),
     inferenceRows: new Counter({
       name: 'inference_rows_total',
       help: 'Rows (samples) inferred by model and version',
       labelNames: ['model', 'version'] as const,
-      registers: [registry]
+      registers: [registry],
+      collect: flushTallies
     }),
     inferenceDuration: new Histogram({
       name: 'inference_duration_seconds',
@@ -57,6 +63,12 @@ export function createMetrics () {
     onCollect (fn: () => void): () => void {
       collectors.add(fn)
       return () => { collectors.delete(fn) }
+    },
+    /** A count kept in a plain number, added to `child` when inference_requests_total or inference_rows_total is collected. */
+    tally (child: { inc: (n: number) => void }): (n?: number) => void {
+      let pending = 0
+      tallies.add(() => { if (pending > 0) { child.inc(pending); pending = 0 } })
+      return (n = 1) => { pending += n }
     }
   }
 }
@@ -70,10 +82,12 @@ declare module 'fastify' {
 export default fp(async function metricsPlugin (fastify) {
   const metrics = createMetrics()
   fastify.decorate('metrics', metrics)
-  fastify.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL, keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.httpDuration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    done()
   })
   fastify.addHook('onClose', async () => { metrics.registry.clear() })
 }, { name: 'metrics' })

@@ -22,15 +22,15 @@ export default fp(async function onnxPlugin (fastify) {
       maxQueueDelayMicros: config.BATCH_MAX_QUEUE_DELAY_MICROS
     },
     instrument (model, version) {
-      const success = metrics.inferenceTotal.labels(model, version, 'success')
+      const success = metrics.tally(metrics.inferenceTotal.labels(model, version, 'success'))
       const failure = metrics.inferenceTotal.labels(model, version, 'failure')
-      const rows = metrics.inferenceRows.labels(model, version)
+      const rows = metrics.tally(metrics.inferenceRows.labels(model, version))
       const duration = metrics.inferenceDuration.labels(model, version)
       const batch = metrics.batchSize.labels(model, version)
       return {
-        success: () => success.inc(),
+        success: () => success(),
         failure: () => failure.inc(),
-        rows: (n) => rows.inc(n),
+        rows: (n) => rows(n),
         duration: (s) => duration.observe(s),
         batch: (n) => batch.observe(n)
       }

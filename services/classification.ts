@@ -33,7 +33,9 @@ export function rangeWarnings (model: ServedModel, instance: IrisFeatures, prefi
 /** Probabilities of one row, as plain numbers rounded to float32's meaningful digits. */
 export function rowProbabilities (prediction: Prediction, row: number): number[] {
   const k = prediction.probabilities.length / prediction.rows
-  return Array.from(prediction.probabilities.subarray(row * k, (row + 1) * k), roundFloat32)
+  const out: number[] = []
+  for (let c = row * k; c < (row + 1) * k; c++) out.push(roundFloat32(prediction.probabilities[c]))
+  return out
 }
 
 export function toClassification (model: ServedModel, prediction: Prediction, row: number, warnings: string[]): Classification {

@@ -24,15 +24,12 @@ export interface Wrapped<T> { value: T, status: CacheStatus }
 /** What is stored: the answer and how long it took to compute, so a hit knows the time it saved. */
 interface Entry<T> { v: T, ms: number }
 
+/** A key, or a function building it: then it is built only when the cache is used (not when disabled). */
+export type KeySource = string | (() => string)
+
 export function createExactCache (deps: { store: CacheStore, ttlMs: number, enabled: boolean, events: ExactCacheEvents, now?: () => number }) {
   const { store, events } = deps
   const now = deps.now ?? (() => performance.now())
-
-  async function timed<T> (fn: () => Promise<T>): Promise<Entry<T>> {
-    const start = now()
-    const v = await fn()
-    return { v, ms: now() - start }
-  }
 
   async function put<T> (key: string, entry: Entry<T>, opts: WrapOptions<T>): Promise<void> {
     if (opts.cacheable !== undefined && !opts.cacheable(entry.v)) return
@@ -44,16 +41,24 @@ export function createExactCache (deps: { store: CacheStore, ttlMs: number, enab
     }
   }
 
-  async function wrap<T> (key: string, fn: () => Promise<T>, opts: WrapOptions<T> = {}): Promise<Wrapped<T>> {
+  /** Computes, stores (when approved) and returns the answer. */
+  async function compute<T> (key: string, fn: () => Promise<T>, opts: WrapOptions<T>, status: CacheStatus): Promise<Wrapped<T>> {
+    const start = now()
+    const v = await fn()
+    await put(key, { v, ms: now() - start }, opts)
+    return { value: v, status }
+  }
+
+  /** `bypass` overrides opts.bypass, so a caller need not copy its options to set it. */
+  async function lookup<T> (keySource: KeySource, fn: () => Promise<T>, opts: WrapOptions<T>, bypass: boolean): Promise<Wrapped<T>> {
     if (!deps.enabled) {
       events.bypass('disabled')
       return { value: await fn(), status: 'BYPASS' }
     }
-    if (opts.bypass === true || !store.available()) {
-      events.bypass(opts.bypass === true ? 'no-cache' : 'unavailable')
-      const entry = await timed(fn)
-      await put(key, entry, opts)
-      return { value: entry.v, status: 'BYPASS' }
+    const key = typeof keySource === 'string' ? keySource : keySource()
+    if (bypass || !store.available()) {
+      events.bypass(bypass ? 'no-cache' : 'unavailable')
+      return await compute(key, fn, opts, 'BYPASS')
     }
     const start = now()
     let raw: string | undefined
@@ -70,12 +75,14 @@ export function createExactCache (deps: { store: CacheStore, ttlMs: number, enab
       return { value: entry.v, status: 'HIT' }
     }
     events.miss()
-    const entry = await timed(fn)
-    await put(key, entry, opts)
-    return { value: entry.v, status: 'MISS' }
+    return await compute(key, fn, opts, 'MISS')
   }
 
-  return { wrap, store }
+  function wrap<T> (key: KeySource, fn: () => Promise<T>, opts: WrapOptions<T> = {}): Promise<Wrapped<T>> {
+    return lookup(key, fn, opts, opts.bypass === true)
+  }
+
+  return { wrap, lookup, store }
 }
 
 export type ExactCache = ReturnType<typeof createExactCache>

@@ -17,6 +17,15 @@ export function cacheKey (namespace: string, parts: unknown): string {
 }
 
 /**
+ * A key for a few short, ordered values (a model, its version and digest, four features): their JSON
+ * array as is. It needs neither key sorting nor a digest, which cost more than the lookup itself on
+ * the classify path. JSON writes -0 as 0, like canonicalJson.
+ */
+export function plainKey (namespace: string, parts: ReadonlyArray<string | number>): string {
+  return `${namespace}:${JSON.stringify(parts)}`
+}
+
+/**
  * Whether a generation may be answered from the exact cache: only when the same request gives the
  * same answer, i.e. temperature 0 or a fixed seed (Ollama's seed default -1 means random).
  * Ollama's own default temperature (0.8) applies when none is sent, so "absent" is not deterministic.

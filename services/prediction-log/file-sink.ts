@@ -47,10 +47,16 @@ export function createFileSink (dir: string, opts: { memoryRows?: number } = {})
     kind: 'file',
     write: (records) => exclusive(async () => {
       const byFile = new Map<string, { model: string, lines: string[], records: PredictionRecord[] }>()
+      // Consecutive records mostly share a model and a day: the file is looked up when either changes.
+      let entry: { model: string, lines: string[], records: PredictionRecord[] } | undefined
+      let day = ''
       for (const r of records) {
-        const path = join(safeName(r.model), `${r.ts.slice(0, 10)}.jsonl`)
-        let entry = byFile.get(path)
-        if (entry === undefined) { entry = { model: r.model, lines: [], records: [] }; byFile.set(path, entry) }
+        if (entry === undefined || r.model !== entry.model || !r.ts.startsWith(day)) {
+          day = r.ts.slice(0, 10)
+          const path = join(safeName(r.model), `${day}.jsonl`)
+          entry = byFile.get(path)
+          if (entry === undefined) { entry = { model: r.model, lines: [], records: [] }; byFile.set(path, entry) }
+        }
         entry.lines.push(encodeRecord(r))
         entry.records.push(r)
       }

@@ -2,13 +2,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { rangeWarnings, toClassification, toRows } from '../../../services/classification.js'
 import {
-  BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, FEATURE_NAMES, IrisFeaturesSchema, ModelSelectorSchema
+  BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, type IrisFeatures
 } from '../../../services/schemas/iris.js'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
 
 const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { onnx, config, cache, driftLogger } = fastify
+  const classifyRoute = `${fastify.prefix}/classify`
+
+  // The model part of a key (name, version, file digest) is the same for every request to a version:
+  // made once. Equal to cache.plainKey('classify', [name, version, digest, ...features]).
+  const prefixes = new WeakMap<object, string>()
+  function classifyKey (model: { name: string, version: string, sha256: string }, f: IrisFeatures): string {
+    let prefix = prefixes.get(model)
+    if (prefix === undefined) {
+      prefix = cache.plainKey('classify', [model.name, model.version, model.sha256]).slice(0, -1)
+      prefixes.set(model, prefix)
+    }
+    return `${prefix},${f.sepal_length},${f.sepal_width},${f.petal_length},${f.petal_width}]`
+  }
 
   fastify.post('/classify', {
     schema: {
@@ -22,13 +35,13 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
-    const key = cache.key('classify', [model.name, model.version, model.sha256, FEATURE_NAMES.map((f) => request.body[f])])
-    const result = await cache.reply(request, reply, key, async () => {
-      const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
-      return toClassification(model, prediction, 0, rangeWarnings(model, request.body))
+    const { body } = request
+    const result = await cache.reply(request, reply, () => classifyKey(model, body), async () => {
+      const prediction = await onnx.predict(model, toRows(model, [body]), 1)
+      return toClassification(model, prediction, 0, rangeWarnings(model, body))
     })
     // Cached answers are served answers too: the drift log sees every one.
-    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: result.model, latencyMs: reply.elapsedTime, instances: [request.body], predictions: [result] })
+    driftLogger.logPredictions({ route: classifyRoute, model: result.model, latencyMs: reply.elapsedTime, instances: [body], predictions: [result] })
     return result
   })
 
