@@ -12,12 +12,17 @@ const headers = { 'cache-control': 'no-cache' }
 const classify: BenchModule = async ({ durationSec }) => {
   const rows: BenchRow[] = []
   const ceiling = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'ceiling-server.ts')], { env: { LOG_LEVEL: 'warn' } })
+  const floor = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'classify-floor-server.ts')], { env: { LOG_LEVEL: 'warn' } })
   const gateway = await startGateway()
   const off = await startGateway({ BATCHING: 'false' })
   try {
     for (const connections of [64, 256]) {
       const c = toRow('json echo (ceiling)', 'ceiling', connections, await cannon({ url: `${ceiling.url}/echo`, body, connections, durationSec }))
       rows.push(c)
+      if (connections === 64) {
+        const f = toRow('classify floor (bare route: batcher + onnxruntime only)', 'floor', connections, await cannon({ url: `${floor.url}/api/v1/classify`, body, connections, durationSec }))
+        rows.push({ ...f, ratio: f.requests_per_sec / c.requests_per_sec, baseline: 'ceiling', note: 'the model run without any gateway feature' })
+      }
       const g = toRow('classify', 'gateway', connections, await cannon({ url: `${gateway.url}/api/v1/classify`, body, headers, connections, durationSec }))
       rows.push({ ...g, ratio: g.requests_per_sec / c.requests_per_sec, baseline: 'ceiling', note: 'batching on' })
       if (connections === 256) {
@@ -30,7 +35,7 @@ const classify: BenchModule = async ({ durationSec }) => {
     const single = rows.find((r) => r.scenario === 'classify' && r.connections === 64)!
     rows.push({ ...batchRow, rows_per_sec: batchRow.requests_per_sec * 32, ratio: (batchRow.requests_per_sec * 32) / single.requests_per_sec, baseline: 'classify rows/s', note: 'ratio: rows/s vs single-row classify' })
   } finally {
-    await Promise.all([ceiling.stop(), gateway.stop(), off.stop()])
+    await Promise.all([ceiling.stop(), floor.stop(), gateway.stop(), off.stop()])
   }
   return rows
 }

@@ -41,11 +41,15 @@ export function createExactCache (deps: { store: CacheStore, ttlMs: number, enab
     }
   }
 
-  /** Computes, stores (when approved) and returns the answer. */
+  /**
+   * Computes, stores (when approved) and returns the answer. The answer does not wait for the store:
+   * the write is issued before returning (so a later lookup on the same store or Redis connection
+   * sees it) and its failure is only counted.
+   */
   async function compute<T> (key: string, fn: () => Promise<T>, opts: WrapOptions<T>, status: CacheStatus): Promise<Wrapped<T>> {
     const start = now()
     const v = await fn()
-    await put(key, { v, ms: now() - start }, opts)
+    void put(key, { v, ms: now() - start }, opts)
     return { value: v, status }
   }
 
