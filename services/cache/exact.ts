@@ -34,6 +34,9 @@ export function createExactCache (deps: { store: CacheStore, ttlMs: number, enab
   async function put<T> (key: string, entry: Entry<T>, opts: WrapOptions<T>): Promise<void> {
     if (opts.cacheable !== undefined && !opts.cacheable(entry.v)) return
     if (!store.available()) return
+    // A key names the answer (model version, inputs, deterministic options): a fresh answer for a key
+    // still held (a Cache-Control: no-cache request) is the same answer, so it is not written again.
+    if (store.holds?.(key) === true) return
     try {
       await store.set(key, JSON.stringify(entry), opts.ttlMs ?? deps.ttlMs)
     } catch (err) {

@@ -13,6 +13,8 @@ export interface CacheStore {
   flush: () => Promise<number>
   /** Entries held, when knowable cheaply (Redis: null, counting would need a scan). */
   size: () => number | null
+  /** Whether a live entry is held, when knowable without a round trip (memory only). */
+  holds?: (key: string) => boolean
 }
 
 export function createMemoryStore (opts: { max: number, ttlMs: number }): CacheStore {
@@ -23,7 +25,8 @@ export function createMemoryStore (opts: { max: number, ttlMs: number }): CacheS
     async get (key) { return lru.get(key) },
     async set (key, value, ttlMs) { lru.set(key, value, { ttl: ttlMs }) },
     async flush () { const n = lru.size; lru.clear(); return n },
-    size: () => lru.size
+    size: () => lru.size,
+    holds: (key) => lru.has(key)
   }
 }
 
