@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark harness: free ports, processes started and stopped by the bench,
 // autocannon runs, and result rows. Every figure is reported next to a ceiling measured in the same run.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -28,7 +29,20 @@ export interface BenchRow {
 export interface Proc {
   url: string
   port: number
+  /** CPU time (user + system, ms) the process has used so far, from /proc (Linux). */
+  cpuMs: () => number
   stop: () => Promise<void>
+}
+
+/** utime + stime of a process in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
+function processCpuMs (pid: number | undefined): number {
+  if (pid === undefined) return NaN
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
+  }
 }
 
 export async function freePort (): Promise<number> {
@@ -66,6 +80,7 @@ export async function startProcess (cmd: string, args: string[], opts: { env?: R
   return {
     url,
     port,
+    cpuMs: () => processCpuMs(child.pid),
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve()
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)

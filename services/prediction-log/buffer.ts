@@ -17,7 +17,7 @@ export interface BufferOptions {
   /** Records held at most; beyond it new ones are dropped. */
   maxBuffered: number
   flushIntervalMs: number
-  /** A flush starts early once this many records wait. */
+  /** A flush starts early once this many records wait (default 256). */
   flushBatch?: number
   onError?: (err: Error, lost: number) => void
   timers?: { setInterval: typeof setInterval, clearInterval: typeof clearInterval }
@@ -25,7 +25,9 @@ export interface BufferOptions {
 
 export function createPredictionBuffer (opts: BufferOptions) {
   const timers = opts.timers ?? { setInterval, clearInterval }
-  const flushBatch = opts.flushBatch ?? Math.max(1, Math.min(1000, opts.maxBuffered))
+  // Small batches: a record is written (and can be collected) within a few ms at high rates, instead
+  // of living through young-generation collections and being promoted to the old one.
+  const flushBatch = opts.flushBatch ?? Math.max(1, Math.min(256, opts.maxBuffered))
   let buffer: PredictionRecord[] = []
   let inflight: Promise<void> | null = null
   let closed = false
