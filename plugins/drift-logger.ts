@@ -74,6 +74,12 @@ export default fp(async function driftLoggerPlugin (fastify) {
   })
 
   fastify.decorate('driftLogger', logger)
+  // After a restart the first drift report would read and parse the log from disk (~0.5 s per 100k
+  // rows): do that in the background once the gateway is ready (in slices, never blocking requests).
+  fastify.addHook('onReady', async () => {
+    const sink = buffer?.sink
+    if (sink?.warm !== undefined) void sink.warm().catch((err: Error) => log.warn({ err: err.message }, 'prediction log: warming the in-memory tail failed'))
+  })
   fastify.addHook('onClose', async () => {
     await buffer?.close()
     if (redis !== null) await redis.quit().catch(() => redis?.disconnect())

@@ -9,6 +9,8 @@ export interface PredictionSink {
   /** The newest `limit` records of a model, oldest first. */
   recent: (model: string, limit: number) => Promise<PredictionRecord[]>
   count: (model: string) => Promise<number>
+  /** Preloads what recent() serves from memory (file sink: the newest records of each logged model). */
+  warm?: () => Promise<void>
   close: () => Promise<void>
 }
 

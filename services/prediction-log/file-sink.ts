@@ -9,6 +9,7 @@ import type { PredictionSink } from './buffer.js'
 import { encodeRecord, isRecord, type PredictionRecord } from './record.js'
 
 const CHUNK = 1 << 20
+const PARSE_SLICE = 5000
 const NEWLINE = 0x0a
 
 /** Model names become directory names: anything outside [A-Za-z0-9._-] is replaced. */
@@ -80,6 +81,9 @@ export function createFileSink (dir: string, opts: { memoryRows?: number } = {})
       const cached = tails.get(model)
       if (cached !== undefined && (cached.records.length >= limit || cached.all)) return cached.records.slice(-limit)
       return exclusive(async () => {
+        // A read queued behind another read of this model (the start-up warm-up) finds the tail it made.
+        const made = tails.get(model)
+        if (made !== undefined && (made.records.length >= limit || made.all)) return made.records.slice(-limit)
         const lines: string[] = []
         const names = await files(model)
         for (let i = names.length - 1; i >= 0 && lines.length < limit; i--) {
@@ -87,6 +91,9 @@ export function createFileSink (dir: string, opts: { memoryRows?: number } = {})
         }
         const out: PredictionRecord[] = []
         for (let i = lines.length - 1; i >= 0; i--) {
+          // Parsing 100k lines takes ~0.3 s: hand the event loop back every few thousand, so requests
+          // served meanwhile are not held up by a cold report.
+          if (i % PARSE_SLICE === 0 && i > 0) await new Promise((resolve) => setImmediate(resolve))
           try {
             const r: unknown = JSON.parse(lines[i])
             if (isRecord(r) && r.model === model) out.push(r)
@@ -95,6 +102,26 @@ export function createFileSink (dir: string, opts: { memoryRows?: number } = {})
         if (memoryRows > 0 && out.length <= memoryRows) tails.set(model, { records: out.slice(), all: lines.length < limit })
         return out
       })
+    },
+    /** Loads the newest records of every logged model into memory, so the first report after a restart is warm. */
+    async warm () {
+      if (memoryRows === 0) return
+      let dirs: string[]
+      try {
+        dirs = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name)
+      } catch {
+        return
+      }
+      for (const d of dirs) {
+        const names = (await readdir(join(dir, d))).filter((f) => f.endsWith('.jsonl')).sort()
+        if (names.length === 0) continue
+        // Directory names are sanitised model names: the model's own name is in its newest record.
+        const newest: string[] = []
+        await tailLines(join(dir, d, names[names.length - 1]), 1, newest)
+        let model: unknown
+        try { model = (JSON.parse(newest[0] ?? 'null') as { model?: unknown } | null)?.model } catch {}
+        if (typeof model === 'string' && safeName(model) === d) await this.recent(model, memoryRows)
+      }
     },
     async count (model) {
       const known = counts.get(model)

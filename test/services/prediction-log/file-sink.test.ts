@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile } from 'node:fs/promises'
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { createFileSink, safeName } from '../../../services/prediction-log/file-sink.js'
@@ -69,4 +69,34 @@ t.test('after a first read the newest rows are served from memory, and follow la
   t.same((await warm.recent('iris', 10)).map((r) => r.features.sepal_length), [0, 1, 7, 2, 3], 'beyond the cap: back to the file')
   const cold = createFileSink(dir, { memoryRows: 0 })
   t.same((await cold.recent('iris', 2)).map((r) => r.features.sepal_length), [2, 3])
+})
+
+t.test('warm(): a restarted sink loads each model\'s newest records (sanitised directory names too), then serves them from memory', async (t) => {
+  const dir = t.testdir({})
+  const first = createFileSink(dir)
+  // More rows than one parse slice, across two days, for a model whose directory name is sanitised.
+  const rows = Array.from({ length: 12_000 }, (_, i) => ({ ...record('iris@registry', 20 + (i >= 6000 ? 1 : 0), i % 60), features: { sepal_length: i, sepal_width: 3 } }))
+  await first.write(rows)
+  await first.write([record('iris', 20, 1), record('iris', 20, 2)])
+  t.same((await readdir(dir)).sort(), ['iris', 'iris_registry'])
+
+  const restarted = createFileSink(dir, { memoryRows: 10_000 })
+  await restarted.warm?.()
+  // The files are gone: whatever recent() answers now comes from memory.
+  await rm(join(dir, 'iris_registry'), { recursive: true })
+  await rm(join(dir, 'iris'), { recursive: true })
+  const recent = await restarted.recent('iris@registry', 10_000)
+  t.equal(recent.length, 10_000)
+  t.same(recent.slice(0, 2).map((r) => r.features.sepal_length), [2000, 2001], 'the newest 10000, oldest first')
+  t.equal(recent.at(-1)?.features.sepal_length, 11_999)
+  t.same((await restarted.recent('iris', 5)).map((r) => r.ts), [record('iris', 20, 1).ts, record('iris', 20, 2).ts])
+})
+
+t.test('a cold read of many rows (several parse slices) returns them all, in order', async (t) => {
+  const dir = t.testdir({})
+  const sink = createFileSink(dir, { memoryRows: 0 })
+  await sink.write(Array.from({ length: 11_001 }, (_, i) => ({ ...record('iris', 20, 0), features: { sepal_length: i, sepal_width: 3 } })))
+  const all = await sink.recent('iris', 20_000)
+  t.equal(all.length, 11_001)
+  t.ok(all.every((r, i) => r.features.sepal_length === i), 'oldest first, none lost or repeated')
 })
