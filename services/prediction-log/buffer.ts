@@ -19,7 +19,7 @@ export interface BufferOptions {
   /** Records held at most; beyond it new ones are dropped. */
   maxBuffered: number
   flushIntervalMs: number
-  /** A flush starts early once this many records wait (default 256). */
+  /** A flush starts early once this many records wait (default 8192). */
   flushBatch?: number
   onError?: (err: Error, lost: number) => void
   timers?: { setInterval: typeof setInterval, clearInterval: typeof clearInterval }
@@ -27,9 +27,10 @@ export interface BufferOptions {
 
 export function createPredictionBuffer (opts: BufferOptions) {
   const timers = opts.timers ?? { setInterval, clearInterval }
-  // Small batches: a record is written (and can be collected) within a few ms at high rates, instead
-  // of living through young-generation collections and being promoted to the old one.
-  const flushBatch = opts.flushBatch ?? Math.max(1, Math.min(256, opts.maxBuffered))
+  // The timer drives the writes; a full batch only flushes early at very high rates. Each flush has a
+  // fixed cost (a file append, the sink's bookkeeping), so fewer, larger flushes cost less per record:
+  // measured on classify, batches of 256 added ~19 % CPU per request, timer-sized ones (~2000) ~6 %.
+  const flushBatch = opts.flushBatch ?? Math.max(1, Math.min(8192, opts.maxBuffered))
   let buffer: PredictionRecord[] = []
   let inflight: Promise<void> | null = null
   let closed = false
