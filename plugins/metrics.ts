@@ -9,8 +9,9 @@ export function createMetrics () {
   const collectors = new Set<() => void>()
   // Per-request counts kept in plain numbers reach their counters here, at scrape time: a counter
   // child's inc() validates and hashes its labels on every call.
-  const tallies = new Set<() => void>()
-  const flushTallies = () => { for (const fn of tallies) fn() }
+  // Keyed by metric and label values, so a model version loaded again (hot reload) reuses its tally.
+  const tallies = new Map<string, { pending: number, inc: (n: number) => void }>()
+  const flushTallies = () => { for (const t of tallies.values()) if (t.pending > 0) { t.inc(t.pending); t.pending = 0 } }
   collectDefaultMetrics({ register: registry })
   // prom-client names three gauges `*_total`, which promtool rejects (only counters end in _total);
   // the same counts stay available, by resource type, as nodejs_active_handles/requests/resources.
@@ -64,11 +65,15 @@ export function createMetrics () {
       collectors.add(fn)
       return () => { collectors.delete(fn) }
     },
-    /** A count kept in a plain number, added to `child` when inference_requests_total or inference_rows_total is collected. */
-    tally (child: { inc: (n: number) => void }): (n?: number) => void {
-      let pending = 0
-      tallies.add(() => { if (pending > 0) { child.inc(pending); pending = 0 } })
-      return (n = 1) => { pending += n }
+    /**
+     * A count kept in a plain number, added to `child` when inference_requests_total or
+     * inference_rows_total is collected. `key` names the metric and label values of `child`.
+     */
+    tally (key: string, child: { inc: (n: number) => void }): (n?: number) => void {
+      let t = tallies.get(key)
+      if (t === undefined) { t = { pending: 0, inc: (n) => child.inc(n) }; tallies.set(key, t) }
+      const entry = t
+      return (n = 1) => { entry.pending += n }
     }
   }
 }

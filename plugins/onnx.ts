@@ -22,9 +22,9 @@ export default fp(async function onnxPlugin (fastify) {
       maxQueueDelayMicros: config.BATCH_MAX_QUEUE_DELAY_MICROS
     },
     instrument (model, version) {
-      const success = metrics.tally(metrics.inferenceTotal.labels(model, version, 'success'))
+      const success = metrics.tally(`inference_requests_total\0${model}\0${version}\0success`, metrics.inferenceTotal.labels(model, version, 'success'))
       const failure = metrics.inferenceTotal.labels(model, version, 'failure')
-      const rows = metrics.tally(metrics.inferenceRows.labels(model, version))
+      const rows = metrics.tally(`inference_rows_total\0${model}\0${version}`, metrics.inferenceRows.labels(model, version))
       const duration = metrics.inferenceDuration.labels(model, version)
       const batch = metrics.batchSize.labels(model, version)
       return {
