@@ -4,21 +4,18 @@
 //   MLmodel, model.onnx and the gateway's metadata.json); the version carries a `sha256` tag.
 // - Versions registered by other MLflow clients (e.g. Python `mlflow.onnx.log_model`) are served too:
 //   the artifact is found with get-download-uri, whatever the version's `source` says.
-// - Artifacts are downloaded once into a local cache (one directory per version, written to a temp
-//   directory and renamed) and their sha256 is checked against the `sha256` tag before every load;
-//   a cached copy that no longer matches is downloaded again.
+// - Artifacts are downloaded once into a local cache and sha256-checked before every load
+//   (services/registry/mlflow-artifacts.ts).
 // - MLflow's error codes are mapped: a missing alias is its 400 INVALID_PARAMETER_VALUE, ours 404.
 // - MLflow keeps no alias history: changes made through the gateway or the CLI are recorded in the
 //   registered model's `gateway.alias_history` tag (newest ~1000 kept).
-import { createHash, randomUUID } from 'node:crypto'
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import YAML from 'yaml'
 import {
-  BadRequestError, RegistryAliasNotFoundError, RegistryIntegrityError, RegistryModelNotFoundError, RegistryVersionNotFoundError,
+  BadRequestError, RegistryAliasNotFoundError, RegistryModelNotFoundError, RegistryVersionNotFoundError,
   UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError
 } from '../errors.js'
+import { sha256 } from '../onnx-models.js'
 import { createKeyedQueue } from './locks.js'
+import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
 import { createMlflowClient, MlflowApiError } from './mlflow-client.js'
 import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
 
@@ -51,7 +48,6 @@ const HISTORY_TAG = 'gateway.alias_history'
 const HISTORY_MAX_CHARS = 90_000 // MLflow caps a tag value at 100 000 characters
 const SHA_TAG = 'sha256'
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 const tagsOf = (list: KeyValue[] | undefined) => Object.fromEntries((list ?? []).map((t) => [t.key, t.value]))
 
 /** A run parameter back to the value logged: numbers, booleans and JSON stay typed. */
@@ -62,9 +58,9 @@ function paramValue (value: string): unknown {
 export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBackend {
   const client = createMlflowClient({ trackingUri: opts.trackingUri, timeoutMs: opts.timeoutMs })
   const locked = createKeyedQueue()
-  const downloads = new Map<string, Promise<string>>()
   const runs = new Map<string, { metrics: Record<string, number>, params: Record<string, unknown> }>()
   let experimentId: Promise<string> | null = null
+  const artifacts = createArtifactAccess({ client, api, cacheDir: opts.cacheDir, log: opts.log })
 
   /** MLflow's error answers as the gateway's errors, with the names the caller asked about. */
   function translate (err: unknown, ctx: { name?: string, version?: string, alias?: string } = {}): Error {
@@ -175,10 +171,12 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
     await api(() => client.call('POST', 'registered-models/set-tag', { name, key: HISTORY_TAG, value }), { name })
   }
 
+  const experimentByName = async () => (await client.get<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: opts.experiment })).experiment.experiment_id
+
   function ensureExperiment (): Promise<string> {
     experimentId ??= (async () => {
       try {
-        return (await client.get<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: opts.experiment })).experiment.experiment_id
+        return await experimentByName()
       } catch (err) {
         if (!(err instanceof MlflowApiError && err.status === 404)) throw err
       }
@@ -187,90 +185,12 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
       } catch (err) {
         // Another gateway created it between our two calls.
         if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') {
-          return (await client.get<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: opts.experiment })).experiment.experiment_id
+          return await experimentByName()
         }
         throw err
       }
     })().catch((err) => { experimentId = null; throw translate(err) })
     return experimentId
-  }
-
-  /** The artifact-proxy path of an artifact URI MLflow hands out (get-download-uri, run artifact_uri). */
-  async function proxyPath (uri: string, ctx: { name: string, version: string }): Promise<string> {
-    const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(uri)
-    if (proxied !== null) return proxied[1].replace(/\/+$/, '')
-    const run = /^runs:\/([^/]+)\/?(.*)$/.exec(uri)
-    if (run !== null) {
-      const { run: r } = await api(() => client.get<{ run: MlflowRun }>('runs/get', { run_id: run[1] }))
-      return proxyPath(`${r.info.artifact_uri.replace(/\/+$/, '')}/${run[2]}`, ctx)
-    }
-    const logged = /^models:\/(m-[0-9a-f]+)\/?$/.exec(uri)
-    if (logged !== null) {
-      const { model } = await api(() => client.get<{ model: { info: { artifact_uri: string } } }>(`logged-models/${logged[1]}`))
-      return proxyPath(model.info.artifact_uri, ctx)
-    }
-    throw new RegistryIntegrityError(ctx.name, ctx.version, `artifact URI '${uri}' is not served by MLflow's artifact proxy; start mlflow server with --serve-artifacts (the default) and a mlflow-artifacts:/ root`)
-  }
-
-  const cachePath = (name: string, version: string) => join(opts.cacheDir, encodeURIComponent(name), version)
-
-  async function cachedCopy (dir: string, expected: string | undefined): Promise<boolean> {
-    let bytes: Buffer
-    let recorded: string | undefined
-    try {
-      bytes = await readFile(join(dir, 'model.onnx'))
-      recorded = (JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as { sha256?: string }).sha256
-    } catch {
-      return false
-    }
-    const actual = sha256(bytes)
-    if (actual === (expected ?? recorded)) return true
-    opts.log?.warn({ dir, actual, expected: expected ?? recorded }, 'cached MLflow artifact does not match its sha256; downloading it again')
-    await rm(dir, { recursive: true, force: true })
-    return false
-  }
-
-  async function download (name: string, version: string, mv: MlflowVersion, expected: string | undefined, dir: string): Promise<string> {
-    const ctx = { name, version }
-    const { artifact_uri: uri } = await api(() => client.get<{ artifact_uri: string }>('model-versions/get-download-uri', { name, version }), ctx)
-    const root = await proxyPath(uri, ctx)
-    const files = await api(() => client.listArtifacts(root), ctx)
-    if (files.length === 0) throw new RegistryIntegrityError(name, version, `no artifact files at ${uri}`)
-    const tmp = join(dirname(dir), `.tmp-${randomUUID()}`)
-    await mkdir(tmp, { recursive: true })
-    try {
-      for (const f of files) {
-        if (f.split('/').some((seg) => seg === '..' || seg === '')) throw new RegistryIntegrityError(name, version, `unsafe artifact path '${f}'`)
-        await mkdir(dirname(join(tmp, f)), { recursive: true })
-        await writeFile(join(tmp, f), await api(() => client.getArtifact(`${root}/${f}`), ctx))
-      }
-      // MLmodel names the ONNX file (flavors.onnx.data); the model store reads model.onnx.
-      const mlmodel = files.includes('MLmodel') ? YAML.parse(await readFile(join(tmp, 'MLmodel'), 'utf8')) as Record<string, any> : {}
-      const flavors = Object.keys(mlmodel.flavors ?? {})
-      if (mlmodel.flavors !== undefined && mlmodel.flavors.onnx === undefined) {
-        throw new RegistryIntegrityError(name, version, `not an ONNX model (MLmodel flavors: ${flavors.join(', ')}); log it with mlflow.onnx.log_model`)
-      }
-      const data = String(mlmodel.flavors?.onnx?.data ?? 'model.onnx')
-      if (!files.includes(data)) throw new RegistryIntegrityError(name, version, `the artifact has no ${data} (files: ${files.join(', ')})`)
-      if (data !== 'model.onnx') await copyFile(join(tmp, data), join(tmp, 'model.onnx'))
-      const actual = sha256(await readFile(join(tmp, 'model.onnx')))
-      if (expected !== undefined && actual !== expected) {
-        throw new RegistryIntegrityError(name, version, `artifact sha256 ${actual} does not match the registered ${expected}`)
-      }
-      if (!files.includes('metadata.json')) {
-        // Registered by another MLflow client: MLmodel's `metadata` (e.g. classes, feature_names) is what it told us.
-        const meta = typeof mlmodel.metadata === 'object' && mlmodel.metadata !== null ? mlmodel.metadata : {}
-        await writeFile(join(tmp, 'metadata.json'), JSON.stringify({
-          ...meta, sha256: actual, mlflow: { run_id: mv.run_id ?? null, model_id: mlmodel.model_id ?? null, mlflow_version: mlmodel.mlflow_version ?? null, source: mv.source ?? null }
-        }, null, 2) + '\n')
-      }
-      await rm(dir, { recursive: true, force: true })
-      await rename(tmp, dir)
-      return dir
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true })
-      throw err
-    }
   }
 
   const backend: RegistryBackend = {
@@ -322,7 +242,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
           metrics: Object.entries(v.metrics ?? {}).map(([key, value]) => ({ key, value, timestamp: now, step: 0 })),
           params: Object.entries(v.params ?? {}).map(([key, value]) => ({ key, value: (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 6000) }))
         }))
-        const modelPath = `${await proxyPath(run.info.artifact_uri, { name, version: '(new)' })}/model`
+        const modelPath = `${await artifacts.proxyPath(run.info.artifact_uri, { name, version: '(new)' })}/model`
         const metadata = { ...v.metadata, sha256: sha }
         await client.putArtifact(`${modelPath}/model.onnx`, v.onnx)
         await client.putArtifact(`${modelPath}/metadata.json`, Buffer.from(JSON.stringify(metadata, null, 2) + '\n'))
@@ -372,47 +292,9 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
     async fetchArtifact (name, version) {
       const mv = await getMlflowVersion(name, version)
       const expected = tagsOf(mv.tags)[SHA_TAG]
-      const dir = cachePath(name, version)
-      const key = `${name}/${version}`
-      let p = downloads.get(key)
-      if (p === undefined) {
-        p = (async () => (await cachedCopy(dir, expected)) ? dir : download(name, version, mv, expected, dir))().finally(() => downloads.delete(key))
-        downloads.set(key, p)
-      }
-      return p
+      return artifacts.fetch({ name, version }, mv, expected)
     },
     close: () => client.close()
   }
   return backend
-}
-
-/** MLflow's MLmodel for the onnx flavor (with python_function, so mlflow.pyfunc.load_model works too). */
-function mlmodelYaml (runId: string, size: number, meta: Record<string, unknown>): string {
-  const doc: Record<string, unknown> = {
-    artifact_path: 'model',
-    flavors: {
-      onnx: { code: null, data: 'model.onnx', onnx_session_options: null, providers: ['CPUExecutionProvider'] },
-      python_function: { data: 'model.onnx', loader_module: 'mlflow.onnx' }
-    },
-    metadata: { classes: meta.classes, feature_names: meta.feature_names, sha256: meta.sha256 },
-    model_size_bytes: size,
-    model_uuid: randomUUID().replaceAll('-', ''),
-    run_id: runId,
-    utc_time_created: new Date().toISOString().replace('T', ' ').replace('Z', '')
-  }
-  const features = meta.feature_names as string[] | undefined
-  const classes = meta.classes as string[] | undefined
-  const outputs = meta.output_names as { label?: string, probabilities?: string } | undefined
-  if (typeof meta.input_name === 'string' && features !== undefined && classes !== undefined) {
-    // Signatures are JSON strings inside the YAML.
-    doc.signature = {
-      inputs: JSON.stringify([{ name: meta.input_name, type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, features.length] } }]),
-      outputs: JSON.stringify([
-        ...(outputs?.label === undefined ? [] : [{ name: outputs.label, type: 'tensor', 'tensor-spec': { dtype: 'int64', shape: [-1] } }]),
-        ...(outputs?.probabilities === undefined ? [] : [{ name: outputs.probabilities, type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, classes.length] } }])
-      ]),
-      params: null
-    }
-  }
-  return YAML.stringify(doc)
 }
