@@ -74,11 +74,12 @@ export function createPredictionBuffer (opts: BufferOptions) {
     },
     flush,
     get buffered (): number { return buffer.length },
-    /** Stops the timer and writes everything still buffered. */
+    /** Stops the timer, writes everything still buffered, then closes the sink. */
     async close (): Promise<void> {
       closed = true
       timers.clearInterval(timer)
       await flush()
+      await opts.sink.close()
     }
   }
 }

@@ -1,32 +1,92 @@
 // Local append-only prediction log: JSON lines, one file per model and UTC day
-// (<dir>/<model>/<YYYY-MM-DD>.jsonl). Reads go backwards from the newest file so a report over the
+// (<dir>/<model>/<YYYY-MM-DD>.jsonl), appended by a worker thread (file-writer.ts) so encoding and
+// writing never run on the event loop. Reads go backwards from the newest file so a report over the
 // last N rows reads about N lines, however long the log has grown. This process is the only
 // writer of its directory, so it also keeps the newest `memoryRows` records of each model in
 // memory: repeated reports then parse nothing (parsing 100k lines costs far more than the stats).
-import { appendFile, mkdir, open, readdir } from 'node:fs/promises'
+import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import type { PredictionSink } from './buffer.js'
-import { encodeRecord, isRecord, type PredictionRecord } from './record.js'
+import { createPacker, safeName, type WriterReply, type WriterRequest } from './file-writer.js'
+import { isRecord, type PredictionRecord } from './record.js'
+
+export { safeName }
 
 const CHUNK = 1 << 20
 const PARSE_SLICE = 5000
 const NEWLINE = 0x0a
 
-/** Model names become directory names: anything outside [A-Za-z0-9._-] is replaced. */
-export function safeName (model: string): string {
-  const s = model.replace(/[^A-Za-z0-9._-]/g, '_')
-  return s === '' || s === '.' || s === '..' ? '_' : s
-}
-
 /** The newest records of a model, oldest first; `all` when no older record exists on disk. */
 interface Tail { records: PredictionRecord[], all: boolean }
+
+// Built, the thread runs file-writer.js. Run from source (tests, tsx), a thread does not inherit the
+// main thread's TypeScript loader hooks, so a small bootstrap registers tsx's before importing the .ts.
+const fromSource = import.meta.url.endsWith('.ts')
+const writerUrl = new URL(fromSource ? './file-writer.ts' : './file-writer.js', import.meta.url)
+const writerEntry = fromSource
+  ? [`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(writerUrl.href)}) })`, { eval: true }] as const
+  : [writerUrl, {}] as const
+
+/** The writer thread, started on first use and again after it died; requests answered in order. */
+function createWriterThread (dir: string) {
+  let worker: Worker | null = null
+  let packer = createPacker()
+  let seq = 0
+  const pending = new Map<number, { resolve: () => void, reject: (err: Error) => void }>()
+  const fail = (err: Error) => {
+    worker = null
+    for (const p of pending.values()) p.reject(err)
+    pending.clear()
+  }
+  function start (): Worker {
+    const w = new Worker(writerEntry[0], { ...writerEntry[1], workerData: { role: 'prediction-log-writer', dir } })
+    w.on('message', (reply: WriterReply) => {
+      const p = pending.get(reply.seq)
+      pending.delete(reply.seq)
+      if (pending.size === 0) w.unref()
+      if (reply.error === undefined) p?.resolve()
+      else p?.reject(new Error(reply.error))
+    })
+    w.on('error', (err) => { if (worker === w) fail(err) })
+    w.on('exit', (code) => { if (worker === w) fail(new Error(`prediction log writer thread exited (code ${code})`)) })
+    // Kept alive by pending writes only: an idle sink that was never closed does not hold the process.
+    w.unref()
+    // A new thread knows none of the strings the old one was sent.
+    packer = createPacker()
+    return w
+  }
+  function send (build: (id: number) => { msg: WriterRequest, transfer: ArrayBuffer[] }): Promise<void> {
+    if (worker === null) worker = start()
+    const id = ++seq
+    const { msg, transfer } = build(id)
+    return new Promise<void>((resolve, reject) => {
+      if (pending.size === 0) worker!.ref()
+      pending.set(id, { resolve, reject })
+      worker!.postMessage(msg, transfer)
+    })
+  }
+  return {
+    write: (records: PredictionRecord[]) => send((id) => {
+      const batch = packer.pack(records)
+      return { msg: { seq: id, batch }, transfer: [batch.ids.buffer as ArrayBuffer, batch.num.buffer as ArrayBuffer] }
+    }),
+    async close (): Promise<void> {
+      if (worker === null) return
+      const w = worker
+      await send((id) => ({ msg: { seq: id, close: true }, transfer: [] })).catch(() => {})
+      worker = null
+      await w.terminate()
+    }
+  }
+}
 
 export function createFileSink (dir: string, opts: { memoryRows?: number } = {}): PredictionSink {
   const memoryRows = opts.memoryRows ?? 100_000
   // Per-model totals, counted from disk on first use and kept up to date by write().
   const counts = new Map<string, number>()
   const tails = new Map<string, Tail>()
-  const made = new Set<string>()
+  const writer = createWriterThread(dir)
   // Writes and disk reads one at a time, so a tail read from disk is never missing a concurrent write.
   let queue: Promise<unknown> = Promise.resolve()
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -47,29 +107,16 @@ export function createFileSink (dir: string, opts: { memoryRows?: number } = {})
   return {
     kind: 'file',
     write: (records) => exclusive(async () => {
-      const byFile = new Map<string, { model: string, lines: string[], records: PredictionRecord[] }>()
-      // Consecutive records mostly share a model and a day: the file is looked up when either changes.
-      let entry: { model: string, lines: string[], records: PredictionRecord[] } | undefined
-      let day = ''
+      if (records.length === 0) return
+      await writer.write(records)
+      const byModel = new Map<string, PredictionRecord[]>()
       for (const r of records) {
-        if (entry === undefined || r.model !== entry.model || !r.ts.startsWith(day)) {
-          day = r.ts.slice(0, 10)
-          const path = join(safeName(r.model), `${day}.jsonl`)
-          entry = byFile.get(path)
-          if (entry === undefined) { entry = { model: r.model, lines: [], records: [] }; byFile.set(path, entry) }
-        }
-        entry.lines.push(encodeRecord(r))
-        entry.records.push(r)
+        const list = byModel.get(r.model)
+        if (list === undefined) byModel.set(r.model, [r])
+        else list.push(r)
       }
-      for (const [path, { model, lines, records: written }] of byFile) {
-        if (!made.has(model)) { await mkdir(join(dir, safeName(model)), { recursive: true }); made.add(model) }
-        await appendFile(join(dir, path), lines.join('\n') + '\n').catch(async (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err
-          // The directory was removed under us (rotation by hand, cleanup): recreate it once.
-          await mkdir(join(dir, safeName(model)), { recursive: true })
-          await appendFile(join(dir, path), lines.join('\n') + '\n')
-        })
-        if (counts.has(model)) counts.set(model, (counts.get(model) as number) + lines.length)
+      for (const [model, written] of byModel) {
+        if (counts.has(model)) counts.set(model, (counts.get(model) as number) + written.length)
         const tail = tails.get(model)
         if (tail !== undefined) {
           for (const r of written) tail.records.push(r)
@@ -131,7 +178,7 @@ export function createFileSink (dir: string, opts: { memoryRows?: number } = {})
       counts.set(model, n)
       return n
     },
-    async close () {}
+    close: () => exclusive(() => writer.close())
   }
 }
 
