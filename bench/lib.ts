@@ -118,6 +118,11 @@ export async function cannon (opts: CannonOptions): Promise<autocannon.Result> {
   })
 }
 
+/** A short discarded run, so the measured one does not include the target's JIT warm-up. */
+export async function warmUp (opts: Omit<CannonOptions, 'durationSec'>): Promise<void> {
+  await cannon({ ...opts, durationSec: 1 })
+}
+
 export function toRow (scenario: string, target: string, connections: number, r: autocannon.Result, extra: Partial<BenchRow> = {}): BenchRow {
   return {
     scenario,
