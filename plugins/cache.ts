@@ -3,7 +3,8 @@
 // https://github.com/isaacs/node-lru-cache
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Counter, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { FastCounter } from '../services/fast-metrics.js'
 import { createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact.js'
 import { cacheKey, isDeterministic, plainKey } from '../services/cache/keys.js'
 import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
@@ -18,11 +19,11 @@ declare module 'fastify' {
 export function createCacheMetrics (registry: Registry) {
   const labelNames = ['cache', 'store'] as const
   return {
-    hits: new Counter({ name: 'cache_hits_total', help: 'Cache hits by cache (exact, semantic) and store (memory, redis)', labelNames, registers: [registry] }),
-    misses: new Counter({ name: 'cache_misses_total', help: 'Cache misses by cache and store', labelNames, registers: [registry] }),
-    bypasses: new Counter({ name: 'cache_bypasses_total', help: 'Requests served without the cache, by reason (no-cache, unavailable, error, disabled)', labelNames: [...labelNames, 'reason'], registers: [registry] }),
-    errors: new Counter({ name: 'cache_errors_total', help: 'Failed cache store operations by operation', labelNames: [...labelNames, 'operation'], registers: [registry] }),
-    saved: new Counter({ name: 'cache_latency_saved_seconds_total', help: 'Compute time avoided by cache hits', labelNames, registers: [registry] })
+    hits: new FastCounter({ name: 'cache_hits_total', help: 'Cache hits by cache (exact, semantic) and store (memory, redis)', labelNames, registers: [registry] }),
+    misses: new FastCounter({ name: 'cache_misses_total', help: 'Cache misses by cache and store', labelNames, registers: [registry] }),
+    bypasses: new FastCounter({ name: 'cache_bypasses_total', help: 'Requests served without the cache, by reason (no-cache, unavailable, error, disabled)', labelNames: [...labelNames, 'reason'], registers: [registry] }),
+    errors: new FastCounter({ name: 'cache_errors_total', help: 'Failed cache store operations by operation', labelNames: [...labelNames, 'operation'], registers: [registry] }),
+    saved: new FastCounter({ name: 'cache_latency_saved_seconds_total', help: 'Compute time avoided by cache hits', labelNames, registers: [registry] })
   }
 }
 
