@@ -25,12 +25,15 @@ const classify: BenchModule = async ({ durationSec }) => {
     for (const connections of [64, 256]) {
       const c = toRow('json echo (ceiling)', 'ceiling', connections, await cannon({ url: `${ceiling.url}/echo`, body, connections, durationSec }))
       rows.push(c)
+      let floorRps = 0
       if (connections === 64) {
         const f = toRow('classify floor (bare route: batcher + onnxruntime only)', 'floor', connections, await cannon({ url: `${floor.url}/api/v1/classify`, body, connections, durationSec }))
         rows.push({ ...f, ratio: f.requests_per_sec / c.requests_per_sec, baseline: 'ceiling', note: 'the model run without any gateway feature' })
+        floorRps = f.requests_per_sec
       }
       const g = toRow('classify', 'gateway', connections, await cannon({ url: `${gateway.url}/api/v1/classify`, body, headers, connections, durationSec }))
-      rows.push({ ...g, ratio: g.requests_per_sec / c.requests_per_sec, baseline: 'ceiling', note: 'batching on' })
+      const vsFloor = floorRps > 0 ? `; ${(g.requests_per_sec / floorRps).toFixed(2)} x the floor` : ''
+      rows.push({ ...g, ratio: g.requests_per_sec / c.requests_per_sec, baseline: 'ceiling', note: `batching on${vsFloor}` })
       if (connections === 256) {
         const o = toRow('classify', 'gateway', connections, await cannon({ url: `${off.url}/api/v1/classify`, body, headers, connections, durationSec }))
         rows.push({ ...o, ratio: o.requests_per_sec / c.requests_per_sec, baseline: 'ceiling', note: 'batching off' })
