@@ -20,4 +20,4 @@ export default fp(async function dashboardPlugin (fastify) {
     maxAge: '1d',
     allowedPath: (path) => path === '/chart.umd.min.js'
   })
-}, { name: 'dashboard' })
+}, { name: 'dashboard', dependencies: ['metrics'] })

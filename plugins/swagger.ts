@@ -25,4 +25,4 @@ export default fp(async function swaggerPlugin (fastify) {
     }
   })
   await fastify.register(swaggerUi, { routePrefix: '/docs' })
-}, { name: 'swagger' })
+}, { name: 'swagger', dependencies: ['metrics'] })

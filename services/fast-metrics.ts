@@ -89,6 +89,7 @@ export class FastHistogram<L extends string> {
 /**
  * A counter whose inc() takes a label object, like prom-client's; label objects built once and
  * passed again (the usual case on a hot path) find their series by identity, with no hashing.
+ * A label object is read once: one changed after it was passed keeps counting for its first values.
  */
 export class FastCounter<L extends string> {
   readonly name: string

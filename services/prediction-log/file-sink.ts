@@ -68,7 +68,14 @@ function createWriterThread (dir: string) {
   }
   return {
     write: (records: PredictionRecord[]) => send((id) => {
-      const batch = packer.pack(records)
+      let batch
+      try {
+        batch = packer.pack(records)
+      } catch (err) {
+        // Strings it interned were never sent: both sides start their tables again.
+        packer.restart()
+        throw err
+      }
       return { msg: { seq: id, batch }, transfer: [batch.ids.buffer as ArrayBuffer, batch.num.buffer as ArrayBuffer] }
     }),
     async close (): Promise<void> {

@@ -65,12 +65,15 @@ export function createPacker (maxStrings = 10_000) {
     last.schema = schema
     return schema
   }
+  function restart (): void {
+    strings = new Map(); schemas = new Map(); newStrings = []; newSchemas = []; reset = true
+    lastTs = ''; last.model = last.version = last.prediction = last.route = ''; last.keys = []; last.schema = -1
+  }
   return {
+    /** Clears both tables (the next batch tells the writer to clear its own). */
+    restart,
     pack (records: PredictionRecord[]): PackedBatch {
-      if (strings.size > maxStrings) {
-        strings = new Map(); schemas = new Map(); newStrings = []; newSchemas = []; reset = true
-        lastTs = ''; last.model = last.version = last.prediction = last.route = ''; last.schema = -1
-      }
+      if (strings.size > maxStrings) restart()
       const ids = new Uint32Array(records.length * IDS)
       let num = new Float64Array(records.length * 7)
       let o = 0
