@@ -109,46 +109,78 @@ const numJson = (x: number): string => Number.isFinite(x) ? String(x) : 'null'
 /** Writer side: the text each file gets from a batch, identical to JSON.stringify of each record. */
 export function createDecoder () {
   let quoted: string[] = []
-  let schemas: string[][] = []
+  let schemas: number[][] = []
   let dirs: string[] = []
+  // The constant stretches of a line, made once: what follows the time up to the first feature value
+  // (per model, version and feature list), what precedes each further value, what follows the
+  // features up to the confidence (per class), and the line's end (per route).
+  let heads = new Map<string, string[]>()
+  let predictionParts: string[] = []
+  let routeParts: string[] = []
   let lastMs = NaN
   let lastIso = ''
+  // Feature values, confidences and latencies repeat: String() of a double is the dearest step left.
+  const texts = new Map<number, string>()
+  const text = (x: number): string => {
+    let t = texts.get(x)
+    if (t === undefined) {
+      t = numJson(x)
+      if (texts.size >= 65_536) texts.clear()
+      texts.set(x, t)
+    }
+    return t
+  }
+  function partsFor (model: number, version: number, schema: number): string[] {
+    const key = `${model},${version},${schema}`
+    let parts = heads.get(key)
+    if (parts === undefined) {
+      const names = schemas[schema].map((id) => quoted[id] + ':')
+      parts = names.length === 0
+        ? [',"model":' + quoted[model] + ',"version":' + quoted[version] + ',"features":{']
+        : [',"model":' + quoted[model] + ',"version":' + quoted[version] + ',"features":{' + names[0], ...names.slice(1).map((n) => ',' + n)]
+      heads.set(key, parts)
+    }
+    return parts
+  }
   return {
     decode (b: PackedBatch): Map<string, string> {
-      if (b.reset) { quoted = []; schemas = []; dirs = [] }
+      if (b.reset) { quoted = []; schemas = []; dirs = []; heads = new Map(); predictionParts = []; routeParts = [] }
       for (const s of b.strings) { quoted.push(JSON.stringify(s)); dirs.push('') }
-      for (const ids of b.schemas) schemas.push(ids.map((id) => quoted[id] + ':'))
+      for (const ids of b.schemas) schemas.push(ids)
       const byFile = new Map<string, string>()
       let file = ''
       let fileModel = -1
       let fileDay = ''
-      let text = ''
+      let out = ''
       let o = 0
       for (let i = 0, k = 0; i < b.n; i++, k += IDS) {
         const model = b.ids[k]
         const tsId = b.ids[k + 5]
         const ms = b.num[o]
-        if (tsId === NO_STRING && ms !== lastMs) { lastMs = ms; lastIso = '"' + new Date(ms).toISOString() + '"' }
-        const ts = tsId === NO_STRING ? lastIso : quoted[tsId]
-        const day = ts.slice(1, 11)
+        if (tsId === NO_STRING && ms !== lastMs) { lastMs = ms; lastIso = '{"ts":"' + new Date(ms).toISOString() + '"' }
+        const head = tsId === NO_STRING ? lastIso : '{"ts":' + quoted[tsId]
+        const day = head.slice(7, 17)
         if (model !== fileModel || day !== fileDay) {
           if (dirs[model] === '') dirs[model] = safeName(JSON.parse(quoted[model]) as string)
-          if (file !== '') byFile.set(file, text)
+          if (file !== '') byFile.set(file, out)
           fileModel = model
           fileDay = day
           file = join(dirs[model], day + '.jsonl')
-          text = byFile.get(file) ?? ''
+          out = byFile.get(file) ?? ''
           byFile.delete(file)
         }
-        const names = schemas[b.ids[k + 4]]
-        let features = ''
-        for (let j = 0; j < names.length; j++) features += (j === 0 ? '' : ',') + names[j] + numJson(b.num[o + 3 + j])
-        text += '{"ts":' + ts + ',"model":' + quoted[model] + ',"version":' + quoted[b.ids[k + 1]] + ',"features":{' + features +
-          '},"prediction":' + quoted[b.ids[k + 2]] + ',"confidence":' + numJson(b.num[o + 1]) + ',"latency_ms":' + numJson(b.num[o + 2]) +
-          ',"route":' + quoted[b.ids[k + 3]] + '}\n'
-        o += 3 + names.length
+        const parts = partsFor(model, b.ids[k + 1], b.ids[k + 4])
+        const count = schemas[b.ids[k + 4]].length
+        let line = head + parts[0]
+        if (count > 0) line += text(b.num[o + 3])
+        for (let j = 1; j < count; j++) line += parts[j] + text(b.num[o + 3 + j])
+        const prediction = b.ids[k + 2]
+        const route = b.ids[k + 3]
+        out += line + (predictionParts[prediction] ??= '},"prediction":' + quoted[prediction] + ',"confidence":') + text(b.num[o + 1]) +
+          ',"latency_ms":' + text(b.num[o + 2]) + (routeParts[route] ??= ',"route":' + quoted[route] + '}\n')
+        o += 3 + count
       }
-      if (file !== '') byFile.set(file, text)
+      if (file !== '') byFile.set(file, out)
       return byFile
     }
   }

@@ -44,16 +44,19 @@ export function createDriftLogger (buffer: PredictionBuffer | null, now: () => n
       if (buffer === null) return
       const ts = timestamp()
       const latency = Math.round(served.latencyMs * 1000) / 1000
-      served.instances.forEach((features, i) => buffer.log({
-        ts,
-        model: served.model.name,
-        version: served.model.version,
-        features,
-        prediction: served.predictions[i].predicted_class,
-        confidence: served.predictions[i].confidence,
-        latency_ms: latency,
-        route: served.route
-      }))
+      const { instances, predictions, model, route } = served
+      for (let i = 0; i < instances.length; i++) {
+        buffer.log({
+          ts,
+          model: model.name,
+          version: model.version,
+          features: instances[i],
+          prediction: predictions[i].predicted_class,
+          confidence: predictions[i].confidence,
+          latency_ms: latency,
+          route
+        })
+      }
     },
     flush: async () => { await buffer?.flush() },
     /** The newest `limit` records of a model (oldest first), after flushing what is buffered. */

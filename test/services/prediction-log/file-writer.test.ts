@@ -35,7 +35,9 @@ t.test('packed and decoded, each line equals JSON.stringify of its record, in it
     record(21, { ts: '2026-11-21T08:00:00Z' }), // not toISOString's form: sent as a string, kept as written
     record(22, { model: 'team/a b', route: '/predict', prediction: 'class "1"', features: { x1: 1, x2: 2 } }),
     record(23, { confidence: Number.NaN, latency_ms: Number.POSITIVE_INFINITY }),
-    record(24)
+    record(24, { features: {} }),
+    record(25, { model: 'modèle', prediction: 'classe é' }),
+    record(26)
   ]
   const out1 = decoder.decode(packer.pack(first))
   t.same(sorted(out1), sorted(expected(first)))
