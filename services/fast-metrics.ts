@@ -15,25 +15,40 @@ interface Series {
   data: Float64Array
 }
 
-export class FastHistogram<L extends string> {
+interface MetricOptions<L extends string> { name: string, help: string, labelNames: readonly L[], registers: Registry[] }
+
+/** What prom-client's registry reads of a metric: name, help, type, aggregator and get(). */
+abstract class RegisteredMetric<L extends string> {
   readonly name: string
   readonly help: string
-  readonly type = 'histogram'
   readonly aggregator = 'sum'
-  private readonly labelNames: readonly L[]
+  protected readonly labelNames: readonly L[]
+
+  constructor (opts: MetricOptions<L>) {
+    this.name = opts.name
+    this.help = opts.help
+    this.labelNames = opts.labelNames
+  }
+
+  /** Called by a subclass once its own fields are set. */
+  protected register (registers: Registry[]): void {
+    for (const r of registers) r.registerMetric(this as never)
+  }
+}
+
+export class FastHistogram<L extends string> extends RegisteredMetric<L> {
+  readonly type = 'histogram'
   private readonly upper: Float64Array
   private readonly series = new Map<string, Series>()
 
-  constructor (opts: { name: string, help: string, labelNames: readonly L[], buckets: number[], registers: Registry[] }) {
+  constructor (opts: MetricOptions<L> & { buckets: number[] }) {
+    super(opts)
     const sorted = [...opts.buckets].sort((a, b) => a - b)
     if (sorted.length === 0 || sorted.some((b, i) => !Number.isFinite(b) || (i > 0 && b === sorted[i - 1]))) {
       throw new TypeError(`histogram ${opts.name}: buckets must be distinct finite numbers`)
     }
-    this.name = opts.name
-    this.help = opts.help
-    this.labelNames = opts.labelNames
     this.upper = Float64Array.from(sorted)
-    for (const r of opts.registers) r.registerMetric(this as never)
+    this.register(opts.registers)
   }
 
   /** The child for these label values, in labelNames order; keep it, it is what makes observing cheap. */
@@ -91,20 +106,14 @@ export class FastHistogram<L extends string> {
  * passed again (the usual case on a hot path) find their series by identity, with no hashing.
  * A label object is read once: one changed after it was passed keeps counting for its first values.
  */
-export class FastCounter<L extends string> {
-  readonly name: string
-  readonly help: string
+export class FastCounter<L extends string> extends RegisteredMetric<L> {
   readonly type = 'counter'
-  readonly aggregator = 'sum'
-  private readonly labelNames: readonly L[]
   private readonly series = new Map<string, { labels: Record<string, string | number>, value: number }>()
   private readonly byObject = new WeakMap<object, { value: number }>()
 
-  constructor (opts: { name: string, help: string, labelNames: readonly L[], registers: Registry[] }) {
-    this.name = opts.name
-    this.help = opts.help
-    this.labelNames = opts.labelNames
-    for (const r of opts.registers) r.registerMetric(this as never)
+  constructor (opts: MetricOptions<L>) {
+    super(opts)
+    this.register(opts.registers)
   }
 
   inc (labels: Partial<Record<L, string | number>>, value = 1): void {

@@ -1,12 +1,12 @@
 // The write half of the local prediction log, run on a worker thread (as pino's transports are):
-// encoding JSON lines and appending them cost ~3 us per record on the event loop before (~6 % of a
-// classify request; ~1.6 us here now). The event loop only packs each flush into typed arrays (~0.3 us per record)
-// and transfers them here without a copy; this thread turns them into lines and appends them, one
-// file per model and UTC day (<dir>/<model>/<YYYY-MM-DD>.jsonl), each kept open between flushes.
+// encoding JSON lines and appending them cost ~3 us per record on the event loop (~6 % of a classify
+// request; ~1.6 us here now). The event loop only packs each flush into typed arrays (~0.3 us per
+// record) and transfers them here without a copy; this thread turns them into lines and appends
+// them, one file per model and UTC day (<dir>/<model>/<YYYY-MM-DD>.jsonl), each kept open between flushes.
 import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { isMainThread, parentPort, workerData } from 'node:worker_threads'
-import type { PredictionRecord } from './record.js'
+import { numberJson, type PredictionRecord } from './record.js'
 
 /** Model names become directory names: anything outside [A-Za-z0-9._-] is replaced. */
 export function safeName (model: string): string {
@@ -104,8 +104,6 @@ export function createPacker (maxStrings = 10_000) {
   }
 }
 
-const numJson = (x: number): string => Number.isFinite(x) ? String(x) : 'null'
-
 /** Writer side: the text each file gets from a batch, identical to JSON.stringify of each record. */
 export function createDecoder () {
   let quoted: string[] = []
@@ -124,7 +122,7 @@ export function createDecoder () {
   const text = (x: number): string => {
     let t = texts.get(x)
     if (t === undefined) {
-      t = numJson(x)
+      t = numberJson(x)
       if (texts.size >= 65_536) texts.clear()
       texts.set(x, t)
     }

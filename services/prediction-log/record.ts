@@ -28,14 +28,15 @@ function q (s: string): string {
   }
   return j
 }
-const num = (x: number): string => Number.isFinite(x) ? String(x) : 'null'
+/** A number as JSON.stringify writes it (non-finite numbers become null). */
+export const numberJson = (x: number): string => Number.isFinite(x) ? String(x) : 'null'
 
 /** One JSON line, identical to JSON.stringify(record) with the fields in declaration order, about 3x faster. */
 export function encodeRecord (r: PredictionRecord): string {
   let features = ''
-  for (const key in r.features) features += (features === '' ? '' : ',') + q(key) + ':' + num(r.features[key])
+  for (const key in r.features) features += (features === '' ? '' : ',') + q(key) + ':' + numberJson(r.features[key])
   return '{"ts":' + JSON.stringify(r.ts) + ',"model":' + q(r.model) + ',"version":' + q(r.version) + ',"features":{' + features +
-    '},"prediction":' + q(r.prediction) + ',"confidence":' + num(r.confidence) + ',"latency_ms":' + num(r.latency_ms) + ',"route":' + q(r.route) + '}'
+    '},"prediction":' + q(r.prediction) + ',"confidence":' + numberJson(r.confidence) + ',"latency_ms":' + numberJson(r.latency_ms) + ',"route":' + q(r.route) + '}'
 }
 
 /**
