@@ -10,6 +10,7 @@ COPY tsconfig.json tsconfig.build.json app.ts server.ts ./
 COPY plugins plugins
 COPY routes routes
 COPY services services
+COPY schemas schemas
 COPY scripts scripts
 RUN npm run build && npm prune --omit=dev
 

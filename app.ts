@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import autoload from '@fastify/autoload'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { loadConfig, type Config } from './plugins/config.js'
-import { createValidatorCompiler } from './services/validation.js'
-import { RETRY_AFTER_SECONDS } from './services/errors.js'
+import { loadConfig, type Config } from './schemas/config.js'
+import { createValidatorCompiler } from './services/lib/validation.js'
+import { RETRY_AFTER_SECONDS } from './services/lib/errors.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 

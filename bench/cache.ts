@@ -4,8 +4,8 @@
 // the bare-Fastify ceiling.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { createSemanticStore } from '../services/semantic-store.js'
-import { createVectorIndex, normalize, seededRandom } from '../services/vector-index.js'
+import { createSemanticStore } from '../services/cache/semantic/store.js'
+import { createVectorIndex, normalize, seededRandom } from '../services/cache/semantic/vector-index.js'
 import { cannon, freePort, root, startGateway, startProcess, toRow, type BenchModule, type BenchRow } from './lib.js'
 
 const DIMS = 384

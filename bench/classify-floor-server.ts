@@ -5,8 +5,8 @@
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import * as ort from 'onnxruntime-node'
-import { createBatcher } from '../services/batcher.js'
-import { projectRoot } from '../services/project-root.js'
+import { createBatcher } from '../services/inference/batcher.js'
+import { projectRoot } from '../services/lib/project-root.js'
 
 const session = await ort.InferenceSession.create(join(projectRoot, 'models/iris/1/model.onnx'), { intraOpNumThreads: 1, interOpNumThreads: 1 })
 const batcher = createBatcher(async (input, rows) => {

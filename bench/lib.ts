@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { projectRoot } from '../services/project-root.js'
+import { projectRoot } from '../services/lib/project-root.js'
 
 export const root = projectRoot
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { cannon, root, startGateway, startProcess, toRow, type BenchModule, type BenchRow } from './lib.js'
-import { loadServices } from '../services/grpc/protos.js'
+import { loadServices } from '../services/protocols/grpc/protos.js'
 
 const ROW = [5.1, 3.5, 1.4, 0.2]
 const jsonBody = () => JSON.stringify({ inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: ROW }] })

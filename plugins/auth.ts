@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { AdminDisabledError, UnauthorizedError } from '../services/errors.js'
+import { AdminDisabledError, UnauthorizedError } from '../services/lib/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,11 +4,11 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
-import { FastCounter } from '../services/fast-metrics.js'
-import { createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact.js'
-import { cacheKey, isDeterministic, plainKey } from '../services/cache/keys.js'
+import { FastCounter } from '../services/lib/fast-metrics.js'
+import { createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact/exact.js'
+import { cacheKey, isDeterministic, plainKey } from '../services/cache/exact/keys.js'
 import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
-import { createMemoryStore, createRedisStore } from '../services/cache/stores.js'
+import { createMemoryStore, createRedisStore } from '../services/cache/exact/stores.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,7 +62,7 @@ export function createCache (deps: { exact: ReturnType<typeof createExactCache>,
   const { exact, recorder } = deps
   return {
     key: cacheKey,
-    /** A cheaper key for a few short ordered values; see services/cache/keys.ts. */
+    /** A cheaper key for a few short ordered values; see services/cache/exact/keys.ts. */
     plainKey,
     /** For generate/chat: cache only when temperature is 0 or a seed is fixed. */
     isDeterministic,

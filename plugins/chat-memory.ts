@@ -2,8 +2,8 @@
 // session started on one replica continues on another.
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
-import type { MemoryStore } from '../services/chat-memory.js'
-import type { Message } from '../services/ollama/types.js'
+import type { MemoryStore } from '../services/llm/chat-memory.js'
+import type { Message } from '../services/llm/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

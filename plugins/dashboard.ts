@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
-import { projectRoot } from '../services/project-root.js'
+import { projectRoot } from '../services/lib/project-root.js'
 
 const require = createRequire(import.meta.url)
 

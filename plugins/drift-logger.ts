@@ -1,16 +1,16 @@
 // The prediction log behind drift reports: every served classification is appended, to local
 // JSON-lines files by default or to a capped Redis stream per model when REDIS_URL is set (all
 // replicas then log to one place). Requests only push into a bounded buffer (see
-// services/prediction-log/buffer.ts), so logging never slows or fails them.
+// services/drift/log/buffer.ts), so logging never slows or fails them.
 // Redis client: https://github.com/redis/ioredis
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { Counter, Gauge } from 'prom-client'
-import { createPredictionBuffer, type PredictionBuffer } from '../services/prediction-log/buffer.js'
-import { createFileSink } from '../services/prediction-log/file-sink.js'
-import { createRedisSink } from '../services/prediction-log/redis-sink.js'
-import { createDriftLogger } from '../services/prediction-log/logger.js'
+import { createPredictionBuffer, type PredictionBuffer } from '../services/drift/log/buffer.js'
+import { createFileSink } from '../services/drift/log/file-sink.js'
+import { createRedisSink } from '../services/drift/log/redis-sink.js'
+import { createDriftLogger } from '../services/drift/log/logger.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,12 +2,12 @@
 // through the same models and adaptive batcher as the HTTP routes. https://grpc.github.io/grpc/node/
 import * as grpc from '@grpc/grpc-js'
 import fp from 'fastify-plugin'
-import type { ModelStore } from '../services/model-store.js'
-import type { KServe } from '../services/v2/inference.js'
+import type { ModelStore } from '../services/inference/model-store.js'
+import type { KServe } from '../services/protocols/kserve/server/inference.js'
 import { Counter, Histogram, type Registry } from 'prom-client'
-import { instrument, loadServices, type CallObserver } from '../services/grpc/protos.js'
-import { createIrisService } from '../services/grpc/iris-service.js'
-import { createKServeService } from '../services/grpc/kserve-service.js'
+import { instrument, loadServices, type CallObserver } from '../services/protocols/grpc/protos.js'
+import { createIrisService } from '../services/protocols/grpc/iris-service.js'
+import { createKServeService } from '../services/protocols/grpc/kserve-service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
-import { createKServe } from '../services/v2/inference.js'
-import { projectRoot } from '../services/project-root.js'
+import { createKServe } from '../services/protocols/kserve/server/inference.js'
+import { projectRoot } from '../services/lib/project-root.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { FastHistogram, type HistogramChild } from '../services/fast-metrics.js'
+import { FastHistogram, type HistogramChild } from '../services/lib/fast-metrics.js'
 
 export function createMetrics () {
   const registry = new Registry()

@@ -1,9 +1,9 @@
 // Ollama behind the gateway: generate, chat and embed, streaming or not, with timeouts, stable error
-// codes and a circuit breaker (services/ollama/client.ts). https://github.com/ollama/ollama/blob/main/docs/api.md
+// codes and a circuit breaker (services/llm/ollama-client.ts). https://github.com/ollama/ollama/blob/main/docs/api.md
 import fp from 'fastify-plugin'
 import { Counter, Histogram } from 'prom-client'
-import { createOllamaClient } from '../services/ollama/client.js'
-import type { Metrics } from '../services/ollama/types.js'
+import { createOllamaClient } from '../services/llm/ollama-client.js'
+import type { Metrics } from '../services/llm/types.js'
 
 export function createOllama (client: ReturnType<typeof createOllamaClient>, defaultModel: string, registry: import('prom-client').Registry) {
   const requests = new Counter({ name: 'llm_requests_total', help: 'LLM requests by route, model and outcome', labelNames: ['route', 'model', 'outcome'] as const, registers: [registry] })

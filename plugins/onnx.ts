@@ -2,8 +2,8 @@
 // behind an adaptive batcher. https://onnxruntime.ai/docs/api/js/
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
-import { createModelStore } from '../services/model-store.js'
-import { discoverModels, readServingSettings } from '../services/onnx-models.js'
+import { createModelStore } from '../services/inference/model-store.js'
+import { discoverModels, readServingSettings } from '../services/inference/onnx-models.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 // Prompt-injection screening for the LLM routes (rules and normalisation in services/prompt-guard).
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
-import { analysePrompt, sanitisePrompt } from '../services/prompt-guard/index.js'
+import { analysePrompt, sanitisePrompt } from '../services/llm/prompt-guard/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

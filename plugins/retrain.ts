@@ -4,8 +4,8 @@
 import { join } from 'node:path'
 import { Cron } from 'croner'
 import fp from 'fastify-plugin'
-import { RetrainBusyError } from '../services/errors.js'
-import { readRetrainConfig, runRetrain, type Decision, type RetrainConfig } from '../services/retrain/pipeline.js'
+import { RetrainBusyError } from '../services/lib/errors.js'
+import { readRetrainConfig, runRetrain, type Decision, type RetrainConfig } from '../services/training/retrain/pipeline.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

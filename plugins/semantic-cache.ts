@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from 'prom-client'
 import { SIMILARITY_BUCKETS } from '../services/cache/stats.js'
-import { createOnnxEncoder } from '../services/embedding/onnx-encoder.js'
-import { createSemanticCache, ollamaEmbedder, type SemanticCache } from '../services/semantic-cache.js'
-import { createSemanticRedis } from '../services/semantic-redis.js'
-import { createSemanticStore } from '../services/semantic-store.js'
+import { createOnnxEncoder } from '../services/cache/semantic/onnx-encoder.js'
+import { createSemanticCache, ollamaEmbedder, type SemanticCache } from '../services/cache/semantic/semantic-cache.js'
+import { createSemanticRedis } from '../services/cache/semantic/redis-store.js'
+import { createSemanticStore } from '../services/cache/semantic/store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,12 +4,12 @@
 import * as grpc from '@grpc/grpc-js'
 import fp from 'fastify-plugin'
 import { Histogram } from 'prom-client'
-import { UpstreamNotConfiguredError } from '../services/errors.js'
-import { loadServices } from '../services/grpc/protos.js'
-import { createKServeClient, type KServeClient } from '../services/kserve/client.js'
-import { toRows } from '../services/classification.js'
-import { createRemoteServing } from '../services/serving/remote.js'
-import { IRIS_CLASSES } from '../services/serving/results.js'
+import { UpstreamNotConfiguredError } from '../services/lib/errors.js'
+import { loadServices } from '../services/protocols/grpc/protos.js'
+import { createKServeClient, type KServeClient } from '../services/protocols/kserve/client/client.js'
+import { toRows } from '../services/inference/classification.js'
+import { createRemoteServing } from '../services/inference/remote.js'
+import { IRIS_CLASSES } from '../services/inference/results.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

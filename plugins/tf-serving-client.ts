@@ -1,9 +1,9 @@
 // Client of a real TensorFlow Serving (REST and gRPC PredictionService). Disabled, and shown as
 // such in /health, unless TF_SERVING_URL or TF_SERVING_GRPC_URL is set.
 import fp from 'fastify-plugin'
-import { UpstreamNotConfiguredError } from '../services/errors.js'
-import { loadServices } from '../services/grpc/protos.js'
-import { createTfServingClient as createClient, type TfServingProtocol } from '../services/tf-serving-client/client.js'
+import { UpstreamNotConfiguredError } from '../services/lib/errors.js'
+import { loadServices } from '../services/protocols/grpc/protos.js'
+import { createTfServingClient as createClient, type TfServingProtocol } from '../services/protocols/tf-serving/client/client.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

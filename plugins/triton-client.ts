@@ -1,9 +1,9 @@
 // Client of a real Triton Inference Server (KServe V2 over HTTP and gRPC). Disabled, and shown as
 // such in /health, unless TRITON_URL or TRITON_GRPC_URL is set.
 import fp from 'fastify-plugin'
-import { UpstreamNotConfiguredError } from '../services/errors.js'
-import { loadServices } from '../services/grpc/protos.js'
-import { createKServeClient, type V2Protocol } from '../services/kserve/client.js'
+import { UpstreamNotConfiguredError } from '../services/lib/errors.js'
+import { loadServices } from '../services/protocols/grpc/protos.js'
+import { createKServeClient, type V2Protocol } from '../services/protocols/kserve/client/client.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

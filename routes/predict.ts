@@ -4,10 +4,10 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { roundFloat32 } from '../services/classification.js'
-import { ModelInputError } from '../services/errors.js'
-import { readRetrainConfig } from '../services/retrain/pipeline.js'
-import { ErrorSchema } from '../services/schemas/iris.js'
+import { roundFloat32 } from '../services/inference/classification.js'
+import { ModelInputError } from '../services/lib/errors.js'
+import { readRetrainConfig } from '../services/training/retrain/pipeline.js'
+import { ErrorSchema } from '../schemas/iris.js'
 
 const NUMBER = '^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$'
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parsePrompts, runBatch, type BatchResult } from '../services/batch.js'
+import { parsePrompts, runBatch, type BatchResult } from '../services/inference/batch.js'
 
 const { values } = parseArgs({
   options: {

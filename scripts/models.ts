@@ -4,7 +4,7 @@
 // Aliases moved here reach a running gateway on its next REGISTRY_POLL_SECONDS refresh or POST /api/v1/registry/reload.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { loadConfig } from '../plugins/config.js'
+import { loadConfig } from '../schemas/config.js'
 import { openRegistry } from '../services/registry/index.js'
 
 const config = loadConfig(process.env)

@@ -2,9 +2,9 @@
 // POST /api/v1/retrain does in the gateway. Paths come from the same settings as the gateway's.
 // A running gateway picks up a promotion on its next REGISTRY_POLL_SECONDS refresh or POST /api/v1/registry/reload.
 import { join } from 'node:path'
-import { loadConfig } from '../plugins/config.js'
+import { loadConfig } from '../schemas/config.js'
 import { openRegistry } from '../services/registry/index.js'
-import { readRetrainConfig, runRetrain } from '../services/retrain/pipeline.js'
+import { readRetrainConfig, runRetrain } from '../services/training/retrain/pipeline.js'
 
 const config = loadConfig(process.env)
 const registry = openRegistry(config)

@@ -4,7 +4,8 @@
 import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import configPlugin, { loadConfig } from '../plugins/config.js'
+import configPlugin from '../plugins/config.js'
+import { loadConfig } from '../schemas/config.js'
 import metricsPlugin from '../plugins/metrics.js'
 import healthPlugin from '../plugins/health.js'
 import onnxPlugin from '../plugins/onnx.js'
@@ -13,7 +14,7 @@ import grpcServerPlugin from '../plugins/grpc-server.js'
 import healthRoutes from '../routes/health/index.js'
 import v2Routes from '../routes/v2/index.js'
 import tfServingRoutes from '../routes/v1/models/index.js'
-import { createValidatorCompiler } from '../services/validation.js'
+import { createValidatorCompiler } from '../services/lib/validation.js'
 
 export interface ServingAppOptions {
   env: Record<string, string | undefined>

@@ -3,9 +3,9 @@
 // dynamic batcher merge them, which shows as higher throughput.
 // Usage: npm run test:dynamic-batching -- --url http://127.0.0.1:8000 --model iris_onnx --num-requests 200 --concurrency 16 [--binary]
 import { parseArgs } from 'node:util'
-import { loadServices } from '../services/grpc/protos.js'
-import { createKServeClient } from '../services/kserve/client.js'
-import { timingStats } from '../services/serving/results.js'
+import { loadServices } from '../services/protocols/grpc/protos.js'
+import { createKServeClient } from '../services/protocols/kserve/client/client.js'
+import { timingStats } from '../services/inference/results.js'
 
 const { values } = parseArgs({
   options: {

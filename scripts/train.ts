@@ -5,7 +5,7 @@
 import { copyFile, mkdir, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { projectRoot } from '../services/project-root.js'
+import { projectRoot } from '../services/lib/project-root.js'
 import { trainModel, writeModelVersion, type TrainOptions } from '../services/training/train.js'
 
 const options = {

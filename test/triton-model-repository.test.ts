@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import * as ort from 'onnxruntime-node'
-import { projectRoot } from '../services/project-root.js'
+import { projectRoot } from '../services/lib/project-root.js'
 
 const repo = join(projectRoot, 'triton_model_repository', 'iris_onnx')
 const TYPES: Record<string, string> = { float32: 'TYPE_FP32', int64: 'TYPE_INT64', int32: 'TYPE_INT32', float64: 'TYPE_FP64', string: 'TYPE_STRING' }

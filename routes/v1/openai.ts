@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { ChatResponse } from '../../services/ollama/types.js'
+import type { ChatResponse } from '../../services/llm/types.js'
 
 const Message = Type.Object({ role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]), content: Type.String() })
 const OpenAIError = Type.Object({ error: Type.Object({ message: Type.String(), type: Type.String(), param: Type.Null(), code: Type.Union([Type.String(), Type.Null()]) }) })

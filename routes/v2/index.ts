@@ -4,8 +4,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createGunzip, createInflate } from 'node:zlib'
 import type { FastifyError } from 'fastify'
-import { protocolError } from '../../services/protocol-errors.js'
-import { ProtocolUnsupportedError, RETRY_AFTER_SECONDS } from '../../services/errors.js'
+import { protocolError } from '../../services/lib/protocol-errors.js'
+import { ProtocolUnsupportedError, RETRY_AFTER_SECONDS } from '../../services/lib/errors.js'
 import serverRoutes from './server.js'
 import modelRoutes from './models.js'
 

@@ -3,10 +3,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { binaryOutputs, decodeInputs, encodeResponse, splitBody, type InferRequestJson } from '../../services/v2/binary.js'
+import { binaryOutputs, decodeInputs, encodeResponse, splitBody, type InferRequestJson } from '../../services/protocols/kserve/server/binary.js'
 import {
   InferRequestSchema, InferResponseSchema, ModelConfigSchema, ModelMetadataSchema, ModelParamsSchema, StatisticsSchema, V2ErrorSchema
-} from '../../services/schemas/v2.js'
+} from '../../schemas/v2.js'
 
 const tags = ['kserve-v2']
 const errors = { 400: V2ErrorSchema, 404: V2ErrorSchema, 503: V2ErrorSchema }

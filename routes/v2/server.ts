@@ -1,8 +1,8 @@
 // KServe V2 server endpoints: metadata, health, statistics of every model, the repository index.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { TensorInvalidError } from '../../services/errors.js'
-import { RepositoryIndexSchema, ServerMetadataSchema, StatisticsSchema, V2ErrorSchema } from '../../services/schemas/v2.js'
+import { TensorInvalidError } from '../../services/lib/errors.js'
+import { RepositoryIndexSchema, ServerMetadataSchema, StatisticsSchema, V2ErrorSchema } from '../../schemas/v2.js'
 
 const tags = ['kserve-v2']
 

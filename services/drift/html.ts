@@ -3,7 +3,7 @@
 // counts are embedded, so the page stays small whatever the number of rows (unlike reports that
 // embed every value).
 import type { CurrentData, DriftReport, ReferenceData } from './report.js'
-import { distinctValues, histogram } from './stats.js'
+import { distinctValues, histogram } from './stats/stats.js'
 
 const BINS = 10
 const W = 420

@@ -4,11 +4,11 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Gauge } from 'prom-client'
-import { DriftReferenceMissingError } from '../errors.js'
-import type { ModelStore, ServedModel } from '../model-store.js'
-import type { createDriftLogger } from '../prediction-log/logger.js'
+import { DriftReferenceMissingError } from '../lib/errors.js'
+import type { ModelStore, ServedModel } from '../inference/model-store.js'
+import type { createDriftLogger } from './log/logger.js'
 import { renderDriftHtml } from './html.js'
-import { loggedFeatureNames, parseReferenceCsv, REFERENCE_FILE } from './reference.js'
+import { loggedFeatureNames, parseReferenceCsv, REFERENCE_FILE } from './stats/reference.js'
 import { buildDriftReport, toCurrentData, type DriftReport, type ReferenceData } from './report.js'
 
 export interface DriftGauges { score: Gauge<'model' | 'feature' | 'test'>, detected: Gauge<'model' | 'feature'>, share: Gauge<'model'>, dataset: Gauge<'model'>, samples: Gauge<'model'> }

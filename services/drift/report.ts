@@ -1,6 +1,6 @@
 // The drift report in the seed's shape (phase 4 `/api/v1/drift-report`): per-feature test, score
 // and flag, the predicted-class distribution, dataset drift by Evidently's share rule, and advice.
-import { columnDrift, countTable, type ColumnDrift } from './column-drift.js'
+import { columnDrift, countTable, type ColumnDrift } from './stats/column-drift.js'
 
 export const DATASET_DRIFT_SHARE = 0.5
 

@@ -1,7 +1,7 @@
 // The registry backend a configuration asks for: MLflow when MLFLOW_TRACKING_URI is set, else the
 // embedded file registry. Used by the gateway plugin, `npm run models` and `npm run retrain`.
 import { join } from 'node:path'
-import type { Config } from '../../plugins/config.js'
+import type { Config } from '../../schemas/config.js'
 import { createEmbeddedRegistry } from './embedded.js'
 import { createMlflowRegistry } from './mlflow.js'
 import type { RegistryBackend } from './types.js'

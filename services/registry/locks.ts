@@ -1,5 +1,5 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
-import { RegistryBusyError } from '../errors.js'
+import { RegistryBusyError } from '../lib/errors.js'
 
 /** Per-key write queue: `run(key, fn)` starts `fn` after every earlier run of the same key has settled. */
 export function createKeyedQueue () {

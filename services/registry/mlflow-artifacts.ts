@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto'
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import YAML from 'yaml'
-import { RegistryIntegrityError } from '../errors.js'
-import { sha256 } from '../onnx-models.js'
+import { RegistryIntegrityError } from '../lib/errors.js'
+import { sha256 } from '../inference/onnx-models.js'
 import type { MlflowClient } from './mlflow-client.js'
 
 interface Ctx { name: string, version: string }

@@ -3,8 +3,8 @@
 // default). Every call has a deadline. An MLflow error answer (`{"error_code", "message"}`) becomes
 // an MlflowApiError with both; no answer at all becomes the gateway's 503/504 naming MLflow.
 import { Agent, request, type Dispatcher } from 'undici'
-import { UpstreamBadResponseError, UpstreamUnavailableError } from '../errors.js'
-import { networkFailure } from '../upstream-failures.js'
+import { UpstreamBadResponseError, UpstreamUnavailableError } from '../lib/errors.js'
+import { networkFailure } from '../lib/upstream-failures.js'
 
 export class MlflowApiError extends Error {
   constructor (readonly status: number, readonly errorCode: string, message: string) {

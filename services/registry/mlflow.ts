@@ -12,8 +12,8 @@
 import {
   BadRequestError, RegistryAliasNotFoundError, RegistryModelNotFoundError, RegistryVersionNotFoundError,
   UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError
-} from '../errors.js'
-import { sha256 } from '../onnx-models.js'
+} from '../lib/errors.js'
+import { sha256 } from '../inference/onnx-models.js'
 import { createKeyedQueue } from './locks.js'
 import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
 import { createMlflowClient, MlflowApiError } from './mlflow-client.js'

@@ -2,7 +2,7 @@
 // loaded version; when the alias moves, the new version is loaded first and then swapped in, so no
 // request ever finds nothing. The replaced version is unloaded after a grace period (requests that
 // picked it just before the swap are still enqueued on its batcher; the store drains it first).
-import type { ModelStore, ServedModel } from '../model-store.js'
+import type { ModelStore, ServedModel } from '../inference/model-store.js'
 import type { RegistryBackend } from './types.js'
 
 export interface Selector { alias?: string, version?: string }

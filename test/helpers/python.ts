@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 export const venvPython = join(projectRoot, '.venv', 'bin', 'python')
 export const venvBin = (tool: string) => join(projectRoot, '.venv', 'bin', tool)

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import * as ort from 'onnxruntime-node'
 import type { Test } from 'tap'
-import { loadServices } from '../../services/grpc/protos.js'
-import { projectRoot } from '../../services/project-root.js'
+import { loadServices } from '../../services/protocols/grpc/protos.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 interface Tensor { dtype: string, tensor_shape: { dim: Array<{ size: number }> }, float_val: number[] }
 

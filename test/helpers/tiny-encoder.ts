@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { runPythonJson } from './python.js'
 
 export interface TinyEncoder { dir: string, vocab: Record<string, number>, E: number[][], T: number[][] }

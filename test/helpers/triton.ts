@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { freePort } from '../../bench/lib.js'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { startPython } from './python.js'
 
 export async function startTriton (t: Test, opts: { model?: string, maxQueueSize?: number } = {}) {

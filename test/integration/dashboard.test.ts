@@ -4,7 +4,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { freePort } from '../../bench/lib.js'
 import { buildTestApp, SETOSA } from '../helpers/app.js'
 

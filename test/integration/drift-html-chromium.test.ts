@@ -6,7 +6,7 @@ import t from 'tap'
 import { chromium } from 'playwright-core'
 import { buildTestApp } from '../helpers/app.js'
 import { everyOther, irisModelsDir, irisRows, shiftedRows } from '../helpers/drift.js'
-import { FEATURE_NAMES } from '../../services/schemas/iris.js'
+import { FEATURE_NAMES } from '../../schemas/iris.js'
 
 t.test('data/drift_report.html renders in Chromium without network: 5 charts, 10+10 bars each, drifted sections marked', async (t) => {
   const dataDir = t.testdir({})

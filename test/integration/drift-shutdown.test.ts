@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { irisRows } from '../helpers/drift.js'
 
 const freePort = () => new Promise<number>((resolve) => {

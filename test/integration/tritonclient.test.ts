@@ -7,7 +7,7 @@ import t from 'tap'
 import { buildApp } from '../../app.js'
 import { assertVenv, venvPython } from '../helpers/python.js'
 import { close, directPredict, ROWS } from '../helpers/direct.js'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 function runClients (http: string, grpc: string, model: string): Promise<any> {
   assertVenv()

@@ -1,7 +1,8 @@
 import { test, type Test } from 'tap'
 import Fastify from 'fastify'
 import authPlugin from '../../plugins/auth.js'
-import configPlugin, { loadConfig } from '../../plugins/config.js'
+import configPlugin from '../../plugins/config.js'
+import { loadConfig } from '../../schemas/config.js'
 
 async function build (t: Test, env: Record<string, string>) {
   const app = Fastify({ logger: false })

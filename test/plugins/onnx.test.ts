@@ -2,11 +2,12 @@ import { cp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
-import configPlugin, { loadConfig } from '../../plugins/config.js'
+import configPlugin from '../../plugins/config.js'
+import { loadConfig } from '../../schemas/config.js'
 import metricsPlugin from '../../plugins/metrics.js'
 import healthPlugin from '../../plugins/health.js'
 import onnxPlugin from '../../plugins/onnx.js'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 async function onnxOnly (t: Test, modelsDir: string, env: Record<string, string> = {}) {
   const app = Fastify({ logger: false })

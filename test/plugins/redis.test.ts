@@ -1,6 +1,7 @@
 import { test, type Test } from 'tap'
 import Fastify from 'fastify'
-import configPlugin, { loadConfig } from '../../plugins/config.js'
+import configPlugin from '../../plugins/config.js'
+import { loadConfig } from '../../schemas/config.js'
 import healthPlugin from '../../plugins/health.js'
 import redisPlugin from '../../plugins/redis.js'
 import { freePort } from '../../bench/lib.js'

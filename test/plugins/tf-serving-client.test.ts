@@ -2,7 +2,8 @@
 // port), gRPC against the PredictionService double; values equal the local ONNX predictions.
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
-import configPlugin, { loadConfig } from '../../plugins/config.js'
+import configPlugin from '../../plugins/config.js'
+import { loadConfig } from '../../schemas/config.js'
 import healthPlugin from '../../plugins/health.js'
 import tfServingClientPlugin from '../../plugins/tf-serving-client.js'
 import { freePort } from '../../bench/lib.js'

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process'
 import t from 'tap'
 import * as grpc from '@grpc/grpc-js'
 import { freePort, startProcess } from '../../bench/lib.js'
-import { loadServices } from '../../services/grpc/protos.js'
+import { loadServices } from '../../services/protocols/grpc/protos.js'
 import { close, directPredict, ROWS } from '../helpers/direct.js'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 t.test('serve:inference serves KServe V2 and TF Serving REST, without gRPC', async (t) => {
   const proc = await startProcess(process.execPath, ['--import', 'tsx', 'scripts/serve-inference.ts'], { env: { LOG_LEVEL: 'warn' } })

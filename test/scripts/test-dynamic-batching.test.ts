@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 import { buildTestApp } from '../helpers/app.js'
 
 t.test('sequential vs concurrent table against the gateway', async (t) => {

@@ -1,7 +1,7 @@
 // Cache statistics and the admin flush.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { CacheStatsSchema, FlushQuerySchema, FlushResponseSchema } from '../../../services/schemas/cache.js'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
+import { CacheStatsSchema, FlushQuerySchema, FlushResponseSchema } from '../../../schemas/cache.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
 
 const cacheRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { cache, semanticCache, config } = fastify

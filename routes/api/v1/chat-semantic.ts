@@ -3,8 +3,8 @@
 // Ollama; only complete answers (done_reason "stop") are stored.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { wantsFresh } from '../../../plugins/cache.js'
-import { ChatSemanticRequestSchema, ChatSemanticResponseSchema } from '../../../services/schemas/cache.js'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
+import { ChatSemanticRequestSchema, ChatSemanticResponseSchema } from '../../../schemas/cache.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
 
 interface Answer { response: string, model: string, complete: boolean }
 

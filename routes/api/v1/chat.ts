@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { memoryStats, windowFor } from '../../../services/chat-memory.js'
-import { SessionNotFoundError } from '../../../services/errors.js'
-import { ndjsonStream } from '../../../services/ndjson.js'
-import type { Message } from '../../../services/ollama/types.js'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
-import { ChatRequestSchema, ChatResponseSchema, SessionParamsSchema, SessionSchema } from '../../../services/schemas/llm.js'
+import { memoryStats, windowFor } from '../../../services/llm/chat-memory.js'
+import { SessionNotFoundError } from '../../../services/lib/errors.js'
+import { ndjsonStream } from '../../../services/lib/ndjson.js'
+import type { Message } from '../../../services/llm/types.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
+import { ChatRequestSchema, ChatResponseSchema, SessionParamsSchema, SessionSchema } from '../../../schemas/llm.js'
 
 const ROUTE = '/api/v1/chat'
 

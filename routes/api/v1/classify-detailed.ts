@@ -1,9 +1,9 @@
 // The detailed view: raw outputs, feature importances, model facts, and how tensors become JSON.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, toClassification, toRows } from '../../../services/classification.js'
-import { describeSerialization, serializationDemo } from '../../../services/serialization.js'
-import { DetailedResponseSchema } from '../../../services/schemas/detailed.js'
-import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema } from '../../../services/schemas/iris.js'
+import { rangeWarnings, toClassification, toRows } from '../../../services/inference/classification.js'
+import { describeSerialization, serializationDemo } from '../../../services/lib/serialization.js'
+import { DetailedResponseSchema } from '../../../schemas/detailed.js'
+import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema } from '../../../schemas/iris.js'
 
 const classifyDetailed: FastifyPluginAsyncTypebox = async (fastify) => {
   const { onnx, config, driftLogger } = fastify

@@ -1,9 +1,9 @@
 // Phase 2: classification over the network through the gateway's own fronts (or the servers named
 // by GRPC_TARGET / INFERENCE_HTTP_URL), and the REST vs gRPC timing comparison.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorSchema, IrisFeaturesSchema } from '../../../services/schemas/iris.js'
-import { BenchmarkRequestSchema, BenchmarkResponseSchema, ProtocolClassificationSchema } from '../../../services/schemas/serving.js'
-import { protocolAnalysis, timingStats } from '../../../services/serving/results.js'
+import { ErrorSchema, IrisFeaturesSchema } from '../../../schemas/iris.js'
+import { BenchmarkRequestSchema, BenchmarkResponseSchema, ProtocolClassificationSchema } from '../../../schemas/serving.js'
+import { protocolAnalysis, timingStats } from '../../../services/inference/results.js'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
 

@@ -1,10 +1,10 @@
 // Iris classification served from the model registry by alias (or version, or the deprecated
 // stage). The alias is hot-reloaded: when it moves, the new version is loaded and swapped in.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, toClassification, toRows } from '../../../services/classification.js'
-import { RegistryVersionNotFoundError } from '../../../services/errors.js'
-import { ErrorSchema, IrisFeaturesSchema } from '../../../services/schemas/iris.js'
-import { RegistryClassificationSchema, RegistryQuerySchema } from '../../../services/schemas/registry.js'
+import { rangeWarnings, toClassification, toRows } from '../../../services/inference/classification.js'
+import { RegistryVersionNotFoundError } from '../../../services/lib/errors.js'
+import { ErrorSchema, IrisFeaturesSchema } from '../../../schemas/iris.js'
+import { RegistryClassificationSchema, RegistryQuerySchema } from '../../../schemas/registry.js'
 
 const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { registry, onnx, config } = fastify

@@ -2,9 +2,9 @@
 // comparison of every serving path. Down servers: 503 naming them, or the local model's answer
 // marked `fallback: true` when SERVING_FALLBACK=local.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorSchema, IrisFeaturesSchema } from '../../../services/schemas/iris.js'
-import { ComparisonRequestSchema, ComparisonResponseSchema, ServingClassificationSchema } from '../../../services/schemas/serving.js'
-import { round3, servingAnalysis } from '../../../services/serving/results.js'
+import { ErrorSchema, IrisFeaturesSchema } from '../../../schemas/iris.js'
+import { ComparisonRequestSchema, ComparisonResponseSchema, ServingClassificationSchema } from '../../../schemas/serving.js'
+import { round3, servingAnalysis } from '../../../services/inference/results.js'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
 

@@ -1,8 +1,8 @@
 // Drift simulation from the seed: the sample is shifted (sepal_length + 1.5, petal_width x 1.3) and
 // both versions are classified in one model run.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, rowProbabilities, toRows } from '../../../services/classification.js'
-import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, ShiftedResponseSchema, type IrisFeatures } from '../../../services/schemas/iris.js'
+import { rangeWarnings, rowProbabilities, toRows } from '../../../services/inference/classification.js'
+import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, ShiftedResponseSchema, type IrisFeatures } from '../../../schemas/iris.js'
 
 export const SEPAL_LENGTH_SHIFT = 1.5
 export const PETAL_WIDTH_FACTOR = 1.3

@@ -1,9 +1,9 @@
 // Iris classification on the in-process ONNX models: one sample, a batch, and the detailed view.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, toClassification, toRows } from '../../../services/classification.js'
+import { rangeWarnings, toClassification, toRows } from '../../../services/inference/classification.js'
 import {
   BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, type IrisFeatures
-} from '../../../services/schemas/iris.js'
+} from '../../../schemas/iris.js'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
 

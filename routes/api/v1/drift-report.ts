@@ -1,7 +1,7 @@
 // Seed phase 4: drift of the newest logged predictions against the served version's training data.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { DriftQuerySchema, DriftReportSchema } from '../../../services/schemas/drift.js'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
+import { DriftQuerySchema, DriftReportSchema } from '../../../schemas/drift.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
 
 const driftReport: FastifyPluginAsyncTypebox = async (fastify) => {
   const { driftMonitor, config } = fastify

@@ -1,12 +1,12 @@
 // Stateless generation through Ollama (seed phase 1), and the screened variant with the seed's
 // security_analysis. Deterministic requests (temperature 0 or a fixed seed) use the exact cache.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ndjsonStream } from '../../../services/ndjson.js'
-import type { GenerateResponse } from '../../../services/ollama/types.js'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
+import { ndjsonStream } from '../../../services/lib/ndjson.js'
+import type { GenerateResponse } from '../../../services/llm/types.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
 import {
   BlockedResponseSchema, GenerateRequestSchema, GenerateResponseSchema, SecureGenerateRequestSchema, SecureGenerateResponseSchema, type SamplingOptions
-} from '../../../services/schemas/llm.js'
+} from '../../../schemas/llm.js'
 
 const upstreamErrors = { 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
 

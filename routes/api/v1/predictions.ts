@@ -1,9 +1,9 @@
 // Export of the prediction log: CSV in the seed's production-log layout, or JSON records.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { loggedFeatureNames } from '../../../services/drift/reference.js'
-import { toCsv } from '../../../services/prediction-log/record.js'
-import { PredictionLogQuerySchema, PredictionLogSchema } from '../../../services/schemas/drift.js'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
+import { loggedFeatureNames } from '../../../services/drift/stats/reference.js'
+import { toCsv } from '../../../services/drift/log/record.js'
+import { PredictionLogQuerySchema, PredictionLogSchema } from '../../../schemas/drift.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
 
 const predictions: FastifyPluginAsyncTypebox = async (fastify) => {
   const { driftLogger, onnx, config } = fastify

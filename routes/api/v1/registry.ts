@@ -2,8 +2,8 @@
 // aliases (moving one hot-reloads it where it is served), legacy stages, alias history, reload.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
-import { AliasParamsSchema, ModelParamsSchema, NewVersionSchema, VersionParamsSchema, VersionSchema } from '../../../services/schemas/registry.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
+import { AliasParamsSchema, ModelParamsSchema, NewVersionSchema, VersionParamsSchema, VersionSchema } from '../../../schemas/registry.js'
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
 const tags = ['registry']

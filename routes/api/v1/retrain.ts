@@ -1,8 +1,8 @@
 // Retraining with the accuracy gate, on demand (admin). The same run as `npm run retrain` and RETRAIN_CRON.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
-import { TrainOverridesSchema } from '../../../services/schemas/registry.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
+import { TrainOverridesSchema } from '../../../schemas/registry.js'
 
 const retrainRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/retrain', {

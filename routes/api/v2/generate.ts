@@ -1,8 +1,8 @@
 // API v2 (seed phase 3): the same generation with a metadata block.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorSchema } from '../../../services/schemas/iris.js'
-import { OptionsSchema } from '../../../services/schemas/llm.js'
+import { ErrorSchema } from '../../../schemas/iris.js'
+import { OptionsSchema } from '../../../schemas/llm.js'
 
 const generateV2: FastifyPluginAsyncTypebox = async (fastify) => {
   const { ollama, config } = fastify

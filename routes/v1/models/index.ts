@@ -5,10 +5,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError } from 'fastify'
 import { Type, type TObject } from '@sinclair/typebox'
-import { protocolError } from '../../../services/protocol-errors.js'
-import { BadRequestError, RETRY_AFTER_SECONDS } from '../../../services/errors.js'
-import { createTfServing, splitMethod } from '../../../services/tf-serving.js'
-import { PredictBodySchema, PredictResponseSchema, TfErrorSchema, TfMetadataSchema, TfStatusSchema } from '../../../services/schemas/tf-serving.js'
+import { protocolError } from '../../../services/lib/protocol-errors.js'
+import { BadRequestError, RETRY_AFTER_SECONDS } from '../../../services/lib/errors.js'
+import { createTfServing, splitMethod } from '../../../services/protocols/tf-serving/server/tf-serving.js'
+import { PredictBodySchema, PredictResponseSchema, TfErrorSchema, TfMetadataSchema, TfStatusSchema } from '../../../schemas/tf-serving.js'
 
 const tags = ['tf-serving']
 const name = Type.String({ pattern: '^[^/:]+$' })

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { columnDrift } from '../../../services/drift/column-drift.js'
-import { binnedShares, psi, wassersteinNormed, jensenShannon } from '../../../services/drift/stats.js'
+import { columnDrift } from '../../../services/drift/stats/column-drift.js'
+import { binnedShares, psi, wassersteinNormed, jensenShannon } from '../../../services/drift/stats/stats.js'
 import { buildDriftReport, toCurrentData, type ReferenceData } from '../../../services/drift/report.js'
-import { loggedFeatureNames, parseReferenceCsv } from '../../../services/drift/reference.js'
+import { loggedFeatureNames, parseReferenceCsv } from '../../../services/drift/stats/reference.js'
 import { renderDriftHtml } from '../../../services/drift/html.js'
 
 /** Deterministic spread of values: a linear congruential generator, no Math.random. */

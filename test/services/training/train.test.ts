@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { openModelVersion } from '../../../services/onnx-models.js'
+import { openModelVersion } from '../../../services/inference/onnx-models.js'
 import { trainModel, writeModelVersion, type Algo } from '../../../services/training/train.js'
 
 const ALGOS: Algo[] = ['forest', 'mlp']

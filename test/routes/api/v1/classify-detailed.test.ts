@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildTestApp, SETOSA, VERSICOLOR } from '../../../helpers/app.js'
-import { projectRoot } from '../../../../services/project-root.js'
+import { projectRoot } from '../../../../services/lib/project-root.js'
 
 t.test('classify-detailed: raw probabilities, importances, model info and serialization', async (t) => {
   const app = await buildTestApp(t)

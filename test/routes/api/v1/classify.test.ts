@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import * as ort from 'onnxruntime-node'
 import { buildTestApp, SETOSA, VERSICOLOR, VIRGINICA } from '../../../helpers/app.js'
-import { projectRoot } from '../../../../services/project-root.js'
+import { projectRoot } from '../../../../services/lib/project-root.js'
 
 const IRIS = join(projectRoot, 'models', 'iris', '1')
 const order = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const

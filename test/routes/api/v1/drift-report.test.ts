@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { buildTestApp } from '../../../helpers/app.js'
 import { CLASSES, everyOther, irisModelsDir, irisRows, shiftedRows } from '../../../helpers/drift.js'
-import { FEATURE_NAMES } from '../../../../services/schemas/iris.js'
+import { FEATURE_NAMES } from '../../../../schemas/iris.js'
 
 const modelsDir = await irisModelsDir(t)
 const env = (dataDir: string, extra: Record<string, string> = {}) => ({ MODELS_DIR: modelsDir, DEFAULT_MODEL: 'iris', DATA_DIR: dataDir, ...extra })

@@ -1,0 +1,113 @@
+// One schema for every setting; validated once at start-up with a message naming the bad variable.
+// https://github.com/fastify/env-schema
+import { join } from 'node:path'
+import envSchema from 'env-schema'
+import { Type, type Static } from '@sinclair/typebox'
+import { projectRoot } from '../services/lib/project-root.js'
+
+// A plain `enum` keeps the start-up message to one line ("must be equal to one of the allowed values").
+function StringEnum<T extends string[]> (values: [...T], options: { default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
+}
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'largest accepted JSON body, bytes' }),
+  MODELS_DIR: Type.String({ default: join(projectRoot, 'models') }),
+  DEFAULT_MODEL: Type.String({ default: 'iris', minLength: 1 }),
+  MAX_BATCH_INSTANCES: Type.Integer({ default: 1000, minimum: 1, description: 'most rows in one /classify/batch request' }),
+  BATCHING: Type.Boolean({ default: true, description: 'adaptive batching of concurrent inference requests' }),
+  BATCH_MAX_SIZE: Type.Integer({ default: 64, minimum: 1, description: 'most rows in one session.run' }),
+  BATCH_MAX_QUEUE: Type.Integer({ default: 2048, minimum: 1, description: 'most requests waiting per model; beyond it 503' }),
+  BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
+  ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
+  ADMIN_TOKEN: Type.String({ default: '' }),
+  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 }),
+  // Redis and caching (issue 3, caching half)
+  REDIS_URL: Type.String({ default: '', description: 'redis://host:port/db; empty: in-process caches only' }),
+  REDIS_KEY_PREFIX: Type.String({ default: 'gw:', description: 'prefix of every key the gateway writes' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 500, minimum: 10, description: 'a Redis command slower than this fails (and the cache is bypassed)' }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50 }),
+  CACHE_ENABLED: Type.Boolean({ default: true, description: 'exact response cache' }),
+  CACHE_TTL_SECONDS: Type.Integer({ default: 300, minimum: 1 }),
+  CACHE_MAX_ENTRIES: Type.Integer({ default: 10000, minimum: 1, description: 'in-process LRU bound (Redis bounds itself with maxmemory)' }),
+  SEMANTIC_CACHE_ENABLED: Type.Boolean({ default: true }),
+  SEMANTIC_THRESHOLD: Type.Number({ default: 0.9, minimum: 0, maximum: 1, description: 'cosine similarity needed for a semantic hit' }),
+  SEMANTIC_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
+  SEMANTIC_MAX_ENTRIES: Type.Integer({ default: 100000, minimum: 1 }),
+  SEMANTIC_MIN_WORDS: Type.Integer({ default: 3, minimum: 1, description: 'shorter prompts are only cached exactly (short prompts collapse together)' }),
+  EMBED_MODEL: Type.String({ default: 'all-minilm', description: 'Ollama embedding model of the semantic cache' }),
+  EMBED_ONNX_DIR: Type.String({ default: '', description: 'local sentence encoder (model.onnx + tokenizer.json) instead of Ollama' }),
+  EMBED_MAX_TOKENS: Type.Integer({ default: 256, minimum: 8, description: 'ONNX encoder truncation length' }),
+  // Prediction logging and drift (issue 5). REDIS_URL (above) also moves the prediction log to a Redis stream.
+  DATA_DIR: Type.String({ default: join(projectRoot, 'data'), description: 'prediction log files and drift_report.html' }),
+  PREDICTION_LOG_ENABLED: Type.Boolean({ default: true, description: 'log every served classification for drift reports' }),
+  PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1, maximum: 200, description: 'buffer flush period (at most 200 ms)' }),
+  PREDICTION_LOG_BUFFER_MAX: Type.Integer({ default: 50000, minimum: 1, description: 'records buffered at most; beyond it new ones are dropped and counted' }),
+  PREDICTION_LOG_MEMORY_ROWS: Type.Integer({ default: 100000, minimum: 0, description: 'newest records per model kept in memory for reports (0: read the log every time)' }),
+  PREDICTION_LOG_STREAM_PREFIX: Type.String({ default: 'predictions', minLength: 1, description: 'Redis stream key prefix (one stream per model)' }),
+  PREDICTION_LOG_STREAM_MAXLEN: Type.Integer({ default: 1000000, minimum: 1, description: 'approximate cap of each Redis stream (XADD MAXLEN ~)' }),
+  PREDICTION_LOG_REDIS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1, description: 'timeout of one Redis command' }),
+  DRIFT_MIN_SAMPLES: Type.Integer({ default: 30, minimum: 1, description: 'fewer logged rows than this give INSUFFICIENT_DATA' }),
+  DRIFT_DEFAULT_LIMIT: Type.Integer({ default: 100, minimum: 1, description: 'rows a drift report analyses when no limit is given' }),
+  DRIFT_MAX_LIMIT: Type.Integer({ default: 1000000, minimum: 1, description: 'largest accepted limit' }),
+  DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' }),
+  // Serving protocols (issue 4a): KServe V2 and TF-Serving-compatible REST, the gRPC front.
+  PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 and /v1/models request body, bytes (Triton: 64 MB)' }),
+  GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
+  GRPC_HOST: Type.String({ default: '0.0.0.0' }),
+  GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
+  GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' }),
+  // LLM gateway (issue 3, LLM half): Ollama, chat memory, prompt guard
+  OLLAMA_URL: Type.String({ default: 'http://127.0.0.1:11434', description: 'Ollama server; LLM routes answer 503 naming it while it is unreachable' }),
+  OLLAMA_MODEL: Type.String({ default: 'tinyllama', minLength: 1, description: 'model used when a request names none' }),
+  OLLAMA_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 10 }),
+  OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 10, description: 'time to the answer headers, and between two streamed chunks' }),
+  OLLAMA_BREAKER_THRESHOLD: Type.Integer({ default: 5, minimum: 1, description: 'consecutive connection failures that open the circuit' }),
+  OLLAMA_BREAKER_COOLDOWN_MS: Type.Integer({ default: 10000, minimum: 10, description: 'how long an open circuit answers 503 at once before one probe' }),
+  PROMPT_MAX_CHARS: Type.Integer({ default: 8000, minimum: 16, description: 'longest accepted prompt; generate-secure truncates to it' }),
+  CHAT_MEMORY_MAX_MESSAGES: Type.Integer({ default: 20, minimum: 2, description: 'messages kept per session (oldest dropped first)' }),
+  CHAT_MEMORY_MAX_TOKENS: Type.Integer({ default: 2000, minimum: 1, description: 'approximate tokens of history sent to the model (4 characters a token)' }),
+  CHAT_MEMORY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'idle sessions expire after this' }),
+  // Serving clients (issue 4b): Triton, TF Serving, and the network calls to our own fronts.
+  TRITON_URL: Type.String({ default: '', description: 'Triton HTTP base URL (http://host:8000); empty: disabled' }),
+  TRITON_GRPC_URL: Type.String({ default: '', description: 'Triton gRPC address (host:8001); empty: disabled' }),
+  TRITON_MODEL: Type.String({ default: 'iris_onnx', minLength: 1 }),
+  TRITON_PROTOCOL: StringEnum(['http-json', 'http-binary', 'grpc'], { default: 'http-binary' }),
+  TF_SERVING_URL: Type.String({ default: '', description: 'TF Serving REST base URL (http://host:8501); empty: disabled' }),
+  TF_SERVING_GRPC_URL: Type.String({ default: '', description: 'TF Serving gRPC address (host:8500); empty: disabled' }),
+  TF_SERVING_MODEL: Type.String({ default: 'iris', minLength: 1 }),
+  TF_SERVING_PROTOCOL: StringEnum(['rest', 'grpc'], { default: 'rest' }),
+  SERVING_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 1, description: 'deadline of every call to Triton, TF Serving and our own fronts' }),
+  // local: answer from the in-process ONNX model, marked fallback, when Triton or TF Serving is down.
+  SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none' }),
+  GRPC_TARGET: Type.String({ default: '', description: '/classify-grpc target (host:port); empty: this gateway\'s own gRPC front' }),
+  INFERENCE_HTTP_URL: Type.String({ default: '', description: '/classify-http V2 server; empty: this gateway\'s own /v2 front' }),
+  INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' }),
+  // Model registry, hot reload and retraining (issue 5a)
+  REGISTRY_DIR: Type.String({ default: '', description: 'embedded registry root; empty: MODELS_DIR/registry' }),
+  REGISTRY_POLL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 're-read served aliases this often (0: only on admin changes)' }),
+  REGISTRY_RETIRE_GRACE_MS: Type.Integer({ default: 5000, minimum: 0, description: 'keep a replaced version loaded this long after an alias moves' }),
+  MLFLOW_TRACKING_URI: Type.String({ default: '', pattern: '^(https?://.+)?$', description: 'MLflow tracking server (http[s]://host:port) as the registry backend; empty: the embedded registry' }),
+  MLFLOW_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 1, description: 'deadline of each MLflow REST call' }),
+  MLFLOW_CACHE_DIR: Type.String({ default: '', description: 'downloaded MLflow artifacts (sha256-checked before each load); empty: DATA_DIR/mlflow-cache' }),
+  MLFLOW_EXPERIMENT: Type.String({ default: 'inference-gateway', minLength: 1, description: 'MLflow experiment holding the runs of versions registered through the gateway' }),
+  RETRAIN_CONFIG: Type.String({ default: join(projectRoot, 'config.json'), description: 'model_name, gate and train params of the retrainer' }),
+  RETRAIN_CRON: Type.String({ default: '', description: 'cron schedule of retraining in the gateway; empty: off' }),
+  NOTIFICATIONS_LOG: Type.String({ default: '', description: 'promotion decisions; empty: DATA_DIR/notifications.log' }),
+  TRAIN_LOG: Type.String({ default: '', description: 'last training run log; empty: DATA_DIR/last_train_log.txt' })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+/** Validates raw environment values (strings) into a typed config; throws naming the bad variable. */
+export function loadConfig (env: Record<string, string | undefined> = {}): Config {
+  try {
+    return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${(err as Error).message}`, { cause: err })
+  }
+}
+

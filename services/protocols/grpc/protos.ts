@@ -1,0 +1,66 @@
+// Loads our .proto files at run time (no generated code). keepCase keeps the wire names
+// (snake_case, as in the seed and in Triton's protos); int64 become JS numbers; enums become names.
+import { join } from 'node:path'
+import * as grpc from '@grpc/grpc-js'
+import { loadSync, type Options } from '@grpc/proto-loader'
+import { projectRoot } from '../../lib/project-root.js'
+
+export const protoDir = join(projectRoot, 'proto')
+
+export const loaderOptions: Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir] }
+
+type Ctor = grpc.ServiceClientConstructor
+
+export function loadProto (file: string): grpc.GrpcObject {
+  return grpc.loadPackageDefinition(loadSync(file, loaderOptions))
+}
+
+/** The service constructors of our three protos (each has `.service` for a server and is a client class). */
+export function loadServices () {
+  const iris = loadProto('inference.proto').iris as grpc.GrpcObject
+  const inference = loadProto('grpc_service.proto').inference as grpc.GrpcObject
+  const tfs = ((loadProto('tensorflow_serving/prediction_service.proto').tensorflow as grpc.GrpcObject).serving as grpc.GrpcObject)
+  return {
+    IrisInferenceService: iris.InferenceService as Ctor,
+    GRPCInferenceService: inference.GRPCInferenceService as Ctor,
+    PredictionService: tfs.PredictionService as Ctor
+  }
+}
+
+/** gRPC status for a gateway error's HTTP status (Triton maps its errors the same way). */
+export function grpcStatusFor (httpStatus: number | undefined): grpc.status {
+  switch (httpStatus) {
+    case 400: return grpc.status.INVALID_ARGUMENT
+    case 404: return grpc.status.NOT_FOUND
+    case 413: return grpc.status.RESOURCE_EXHAUSTED
+    case 501: return grpc.status.UNIMPLEMENTED
+    case 503: return grpc.status.UNAVAILABLE
+    case 504: return grpc.status.DEADLINE_EXCEEDED
+    default: return grpc.status.INTERNAL
+  }
+}
+
+/** Adapts an async function to a grpc-js unary handler, mapping coded errors to gRPC statuses. */
+export function unary<Req, Res> (fn: (request: Req, metadata: grpc.Metadata) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve().then(() => fn(call.request, call.metadata)).then(
+      (res) => callback(null, res),
+      (err: { statusCode?: number, code?: string, message: string }) => {
+        const code = grpcStatusFor(err.statusCode)
+        callback({ code, details: code === grpc.status.INTERNAL && err.code === undefined ? 'Internal error' : err.message })
+      })
+  }
+}
+
+export type CallObserver = (service: string, method: string, code: grpc.status, seconds: number) => void
+
+/** Wraps every unary handler of a service so each finished call is reported (for metrics). */
+export function instrument (service: string, impl: grpc.UntypedServiceImplementation, observe: CallObserver): grpc.UntypedServiceImplementation {
+  return Object.fromEntries(Object.entries(impl).map(([method, handler]) => [method, (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    const start = performance.now()
+    ;(handler as grpc.handleUnaryCall<unknown, unknown>)(call, (err, value) => {
+      observe(service, method, err != null ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK, (performance.now() - start) / 1000)
+      callback(err, value)
+    })
+  }]))
+}

@@ -1,0 +1,151 @@
+// TensorFlow Serving's REST API over the in-process models: model status, metadata (SignatureDef)
+// and :predict in row ("instances") and columnar ("inputs") formats, with TF Serving's messages.
+// Signatures: serving_default returns the probabilities alone (as a Keras softmax model would);
+// predict_all returns probabilities and label.
+import { BadRequestError, ProtocolUnsupportedError, ServableNotFoundError, TensorInvalidError } from '../../../lib/errors.js'
+import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
+import { roundFloat32 } from '../../../inference/classification.js'
+import type { TensorData } from '../../../inference/batcher.js'
+
+export const DEFAULT_SIGNATURE = 'serving_default'
+const ALL_SIGNATURE = 'predict_all'
+const LABELS = ['default', 'latest']
+
+export interface ModelPath { model: string, version?: string, label?: string }
+
+export interface PredictBody { signature_name?: string, instances?: unknown, inputs?: unknown }
+
+export interface TfServingOptions { store: ModelStore, maxRows: number }
+
+/** "iris:predict" -> ["iris", "predict"]; TF Serving's path regex allows no other form. */
+export function splitMethod (target: string): [string, string] {
+  const at = target.lastIndexOf(':')
+  return [target.slice(0, at), target.slice(at + 1)]
+}
+
+export function createTfServing (opts: TfServingOptions) {
+  const { store } = opts
+
+  function versionsOf (name: string): ServedModel[] {
+    return store.list().filter((m) => m.name === name).sort((a, b) => Number(a.version) - Number(b.version))
+  }
+
+  function resolve (p: ModelPath): ServedModel {
+    let version = p.version
+    if (p.label !== undefined) {
+      if (!LABELS.includes(p.label)) throw new BadRequestError(`Unrecognized servable version label: ${p.label}`)
+      const all = versionsOf(p.model)
+      version = p.label === 'latest' ? all.at(-1)?.version : store.defaultVersion(p.model) ?? undefined
+    }
+    try {
+      return store.get(p.model, version)
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err
+      throw new ServableNotFoundError(`Servable not found for request: ${version === undefined ? `Latest(${p.model})` : `Specific(${p.model}, ${version})`}`)
+    }
+  }
+
+  function outputsFor (m: ServedModel, signature: string): string[] {
+    if (signature === DEFAULT_SIGNATURE || m.labelOutput === null) return [m.probabilityOutput]
+    return [m.probabilityOutput, m.labelOutput]
+  }
+
+  function tensorInfo (name: string, dtype: string, dims: number[]) {
+    return { dtype, tensor_shape: { dim: dims.map((d) => ({ size: String(d), name: '' })), unknown_rank: false }, name }
+  }
+
+  /** Rows of the single float input from either format; TF Serving's own error messages. */
+  function rowsOf (m: ServedModel, body: PredictBody): number[][] {
+    if (body.instances !== undefined && body.inputs !== undefined) throw new BadRequestError("Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist")
+    if (body.instances === undefined && body.inputs === undefined) throw new BadRequestError("Missing 'inputs' or 'instances' key")
+    let rows: unknown
+    if (body.instances !== undefined) {
+      if (!Array.isArray(body.instances)) throw new BadRequestError("Expecting 'instances' to be an list/array")
+      if (body.instances.length === 0) throw new BadRequestError("No values in 'instances' array")
+      rows = body.instances.map((r) => isNamed(r) ? named(r, m.inputName) : r)
+    } else {
+      rows = isNamed(body.inputs) ? named(body.inputs, m.inputName) : body.inputs
+    }
+    if (!Array.isArray(rows) || rows.length === 0) throw new TensorInvalidError(`input '${m.inputName}' must be a non-empty list of rows`)
+    if (rows.length > opts.maxRows) throw new TensorInvalidError(`at most ${opts.maxRows} rows per request, got ${rows.length}`)
+    rows.forEach((r, i) => {
+      if (!Array.isArray(r) || r.length !== m.numFeatures || !r.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new TensorInvalidError(`input '${m.inputName}' row ${i} must be ${m.numFeatures} numbers, got ${JSON.stringify(r)}`)
+      }
+    })
+    return rows as number[][]
+  }
+
+  return {
+    resolve,
+    /** GET /v1/models/{m}[/versions/{v}]: every version (labels are ignored, as TF Serving does). */
+    status (p: ModelPath) {
+      const loaded = versionsOf(p.model)
+      const failed = store.failures().filter((f) => f.name === p.model)
+      if (loaded.length === 0 && failed.length === 0) throw new ServableNotFoundError(`Could not find any versions of model ${p.model}`)
+      const all = [
+        ...loaded.map((m) => ({ version: m.version, state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } })),
+        ...failed.map((f) => ({ version: f.version, state: 'END', status: { error_code: 'UNKNOWN', error_message: f.error } }))
+      ].sort((a, b) => Number(b.version) - Number(a.version))
+      if (p.version === undefined) return { model_version_status: all }
+      const one = all.filter((s) => s.version === p.version)
+      if (one.length === 0) throw new ServableNotFoundError(`Could not find version ${p.version} of model ${p.model}`)
+      return { model_version_status: one }
+    },
+
+    metadata (p: ModelPath) {
+      const m = resolve(p)
+      const outputs = (signature: string) => Object.fromEntries(outputsFor(m, signature).map((o) => o === m.probabilityOutput
+        ? [o, tensorInfo(o, 'DT_FLOAT', [-1, m.classes.length])]
+        : [o, tensorInfo(o, m.labelType === 'int64' ? 'DT_INT64' : 'DT_STRING', [-1])]))
+      const signature = (name: string) => ({
+        inputs: { [m.inputName]: tensorInfo(m.inputName, 'DT_FLOAT', [-1, m.numFeatures]) },
+        outputs: outputs(name),
+        method_name: 'tensorflow/serving/predict',
+        defaults: {}
+      })
+      return {
+        model_spec: { name: p.model, signature_name: '', version: m.version },
+        metadata: { signature_def: { signature_def: { [DEFAULT_SIGNATURE]: signature(DEFAULT_SIGNATURE), [ALL_SIGNATURE]: signature(ALL_SIGNATURE) } } }
+      }
+    },
+
+    async predict (p: ModelPath, method: string, body: PredictBody) {
+      if (method !== 'predict') throw new ProtocolUnsupportedError(`:${method} is not served for model ${p.model}; use :predict`)
+      const m = resolve(p)
+      const signature = body.signature_name === undefined || body.signature_name === '' ? DEFAULT_SIGNATURE : body.signature_name
+      if (signature !== DEFAULT_SIGNATURE && signature !== ALL_SIGNATURE) throw new BadRequestError(`Serving signature name: "${signature}" not found in signature def`)
+      const rows = rowsOf(m, body)
+      const prediction = await store.predict(m, Float32Array.from(rows.flat()), rows.length)
+      const names = outputsFor(m, signature)
+      const perRow = names.map((n) => splitRows(prediction.outputs[n].data, rows.length))
+      if (body.instances !== undefined) {
+        // Row format: one value per row with one output, else one object per row.
+        const predictions = rows.map((_, r) => names.length === 1 ? perRow[0][r] : Object.fromEntries(names.map((n, k) => [n, perRow[k][r]])))
+        return { predictions }
+      }
+      return { outputs: names.length === 1 ? perRow[0] : Object.fromEntries(names.map((n, k) => [n, perRow[k]])) }
+    }
+  }
+}
+
+function isNamed (x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+function named (x: Record<string, unknown>, input: string): unknown {
+  const keys = Object.keys(x)
+  if (keys.length !== 1 || keys[0] !== input) throw new TensorInvalidError(`the model has one input, '${input}'; got ${keys.map((k) => `'${k}'`).join(', ')}`)
+  return x[input]
+}
+
+/** One JSON value per row: a list for [rows, k] outputs, a scalar for [rows]. */
+function splitRows (data: TensorData, rows: number): unknown[] {
+  const k = data.length / rows
+  const value = (v: unknown) => typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? roundFloat32(v) : v
+  const flat = data as ArrayLike<unknown>
+  return Array.from({ length: rows }, (_, r) => {
+    const row = Array.from({ length: k }, (_, c) => value(flat[r * k + c]))
+    return k === 1 ? row[0] : row
+  })
+}

@@ -1,0 +1,65 @@
+// Our drift statistics against scipy/numpy on the same fixed vectors (test/python/drift_parity.py).
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { runPythonJson } from '../../../helpers/python.js'
+import { projectRoot } from '../../../../services/lib/project-root.js'
+import { ks2samp } from '../../../../services/drift/stats/ks.js'
+import { kolmogorovSf } from '../../../../services/drift/stats/kolmogorov.js'
+import { chiSquareHomogeneity, histogram, jensenShannon, sturgesEdges, wasserstein, wassersteinNormed, zTestProportions } from '../../../../services/drift/stats/stats.js'
+
+interface Parity {
+  versions: Record<string, string>
+  ks: Array<{ name: string, a: number[], b: number[], statistic: number, pvalue: number, method: 'exact' | 'asymp' }>
+  kstwo: Array<{ n: number, x: number, sf: number }>
+  chi2: Array<{ reference: number[], current: number[], statistic: number, pvalue: number, dof: number }>
+  wasserstein: Array<{ u: number[], v: number[], distance: number, std_u: number }>
+  jensenshannon: Array<{ p: number[], q: number[], distance: number }>
+  histogram: Array<{ values: number[], edges: number[], counts: number[] }>
+  ztest: Array<{ reference: number[], current: number[], pvalue: number }>
+}
+
+const py = await runPythonJson<Parity>(join(projectRoot, 'test', 'python', 'drift_parity.py'))
+t.comment(`scipy ${py.versions.scipy}, numpy ${py.versions.numpy}`)
+const close = (t: Test, actual: number, expected: number, tol: number, what: string) =>
+  t.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (|diff| ${Math.abs(actual - expected).toExponential(2)} <= ${tol})`)
+
+t.test('two-sample KS: statistic within 1e-9, p-value within 1e-6, same method as ks_2samp(method="auto")', async (t) => {
+  t.same(py.ks.map((c) => c.method).filter((m) => m === 'asymp').length, 3, 'three cases beyond 10 000 rows')
+  for (const c of py.ks) {
+    const r = ks2samp(c.a, c.b)
+    t.equal(r.method, c.method, `${c.name}: ${c.method}`)
+    close(t, r.statistic, c.statistic, 1e-9, `${c.name} D`)
+    close(t, r.pValue, c.pvalue, 1e-6, `${c.name} p`)
+  }
+})
+
+t.test('Kolmogorov distribution kstwo.sf over every branch (Ruben-Gambino, Durbin, Smirnov, Pelz-Good)', async (t) => {
+  let worst = 0
+  for (const c of py.kstwo) worst = Math.max(worst, Math.abs(kolmogorovSf(c.n, c.x) - c.sf))
+  t.ok(worst <= 1e-9, `${py.kstwo.length} points, worst |diff| ${worst.toExponential(2)} <= 1e-9`)
+  t.ok(py.kstwo.some((c) => c.n > 140 && c.n * c.x * c.x < 2.2 && c.n * c.x ** 1.5 > 1.4), 'the grid reaches the Pelz-Good range')
+})
+
+t.test('chi-square homogeneity as chi2_contingency (Yates for 2x2)', async (t) => {
+  for (const c of py.chi2) {
+    const r = chiSquareHomogeneity(c.reference, c.current)
+    t.equal(r.dof, c.dof)
+    close(t, r.statistic, c.statistic, 1e-9, `${JSON.stringify([c.reference, c.current])} statistic`)
+    close(t, r.pValue, c.pvalue, 1e-6, `${JSON.stringify([c.reference, c.current])} p`)
+  }
+})
+
+t.test('Wasserstein-1, its Evidently normalisation, Jensen-Shannon, Sturges bins, Z test', async (t) => {
+  for (const c of py.wasserstein) {
+    close(t, wasserstein(c.u, c.v), c.distance, 1e-9, `W1 (${c.u.length} vs ${c.v.length})`)
+    close(t, wassersteinNormed(c.u, c.v), c.distance / Math.max(c.std_u, 0.001), 1e-9, 'W1 / std(ref)')
+  }
+  for (const c of py.jensenshannon) close(t, jensenShannon(c.p, c.q), c.distance, 1e-12, `JS ${JSON.stringify(c.p)} ${JSON.stringify(c.q)}`)
+  for (const c of py.histogram) {
+    const edges = sturgesEdges(c.values)
+    t.equal(edges.length, c.edges.length, `${c.values.length} values: ${c.edges.length - 1} bins`)
+    edges.forEach((e, i) => close(t, e, c.edges[i], 1e-12, `edge ${i}`))
+    t.same(histogram(c.values, edges), c.counts)
+  }
+  for (const c of py.ztest) close(t, zTestProportions(c.reference, c.current), c.pvalue, 1e-12, 'two-proportion z')
+})
