@@ -1,5 +1,5 @@
 // Wires the gateway: plugins first (ordered by their declared dependencies), then routes.
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import autoload from '@fastify/autoload'
@@ -14,6 +14,11 @@ export interface AppOptions {
   /** Raw settings as environment strings; server.ts passes process.env, tests pass their own. */
   env?: Record<string, string | undefined>
   logger?: FastifyServerOptions['logger']
+  /**
+   * A reduced gateway (the standalone serving scripts): only these plugins (file names, e.g. 'onnx')
+   * and route folders (URL prefixes, e.g. '/v2'). Each plugin's declared dependencies must be listed.
+   */
+  only?: { plugins: string[], routes: string[] }
 }
 
 /** Levels at which a completed request's info line is not written, so it need not be built either. */
@@ -62,8 +67,11 @@ export async function buildApp (opts: AppOptions = {}) {
   })
 
   // Handlers are set before the routes load: each route context keeps the handlers it was created with.
-  await app.register(autoload, { dir: join(here, 'plugins'), options: { config } })
-  await app.register(autoload, { dir: join(here, 'routes'), autoHooks: true, cascadeHooks: true })
+  const only = opts.only
+  const pluginFilter = only === undefined ? undefined : (path: string) => only.plugins.includes(basename(path).replace(/\.[jt]s$/, ''))
+  const routeFilter = only === undefined ? undefined : (path: string) => only.routes.some((prefix) => path.startsWith(`${prefix}/`))
+  await app.register(autoload, { dir: join(here, 'plugins'), options: { config }, matchFilter: pluginFilter })
+  await app.register(autoload, { dir: join(here, 'routes'), autoHooks: true, cascadeHooks: true, matchFilter: routeFilter })
 
   return app
 }

@@ -1,20 +1,9 @@
 // A gateway reduced to its serving fronts, for `npm run serve:inference` (the seed's standalone
 // HTTP inference server: KServe V2 and TF-Serving REST) and `npm run serve:grpc` (the gRPC front
-// alone). Same plugins and routes as the gateway, so the answers are the same.
-import Fastify from 'fastify'
+// alone). Built by buildApp with a plugin filter: the same plugins, routes, error and 404 handlers
+// as the gateway, so the answers are the same.
 import closeWithGrace from 'close-with-grace'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import configPlugin from '../plugins/config.js'
-import { loadConfig } from '../schemas/config.js'
-import metricsPlugin from '../plugins/metrics.js'
-import healthPlugin from '../plugins/health.js'
-import onnxPlugin from '../plugins/onnx.js'
-import kservePlugin from '../plugins/kserve.js'
-import grpcServerPlugin from '../plugins/grpc-server.js'
-import healthRoutes from '../routes/health/index.js'
-import v2Routes from '../routes/v2/index.js'
-import tfServingRoutes from '../routes/v1/models/index.js'
-import { createValidatorCompiler } from '../services/lib/validation.js'
+import { buildApp } from '../app.js'
 
 export interface ServingAppOptions {
   env: Record<string, string | undefined>
@@ -22,22 +11,14 @@ export interface ServingAppOptions {
   http: boolean
 }
 
+/** The plugins the serving fronts need: the models, their metrics and prediction log, and the gRPC front. */
+export const SERVING_PLUGINS = ['config', 'metrics', 'health', 'onnx', 'kserve', 'grpc-server', 'drift-logger']
+
 export async function buildServingApp (opts: ServingAppOptions) {
-  const config = loadConfig(opts.env)
-  const app = Fastify({ logger: { level: config.LOG_LEVEL }, pluginTimeout: config.PLUGIN_TIMEOUT_MS, routerOptions: { ignoreTrailingSlash: true } }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(createValidatorCompiler())
-  await app.register(configPlugin, { config })
-  await app.register(metricsPlugin)
-  await app.register(healthPlugin)
-  await app.register(onnxPlugin)
-  await app.register(kservePlugin)
-  await app.register(grpcServerPlugin)
-  if (opts.http) {
-    await app.register(healthRoutes, { prefix: '/health' })
-    await app.register(v2Routes, { prefix: '/v2' })
-    await app.register(tfServingRoutes, { prefix: '/v1/models' })
-  }
-  return app
+  return await buildApp({
+    env: opts.env,
+    only: { plugins: SERVING_PLUGINS, routes: opts.http ? ['/health', '/v2', '/v1/models'] : [] }
+  })
 }
 
 /** Runs a serving app until SIGINT/SIGTERM, closing models and servers on the way out. */

@@ -18,7 +18,9 @@ t.test('serve:inference serves KServe V2 and TF Serving REST, without gRPC', asy
   t.ok(close(((await tf.json()) as { predictions: number[][] }).predictions, expected.probabilities))
   const health = (await (await fetch(`${proc.url}/health`)).json()) as { dependencies: Record<string, unknown> }
   t.same(health.dependencies.grpc, { status: 'disabled', critical: false })
-  t.equal((await fetch(`${proc.url}/api/v1/classify`, { method: 'POST' })).status, 404, 'only the serving fronts')
+  const missing = await fetch(`${proc.url}/api/v1/classify`, { method: 'POST' })
+  t.equal(missing.status, 404, 'only the serving fronts')
+  t.match(await missing.json(), { code: 'GW_ROUTE_NOT_FOUND' }, 'built by buildApp, with the gateway 404 handler')
 })
 
 t.test('serve:grpc serves the iris service and GRPCInferenceService on GRPC_PORT', async (t) => {
