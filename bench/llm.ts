@@ -3,11 +3,17 @@
 // with the high-resolution clock (autocannon's histogram rounds to whole milliseconds, too coarse for
 // sub-millisecond overhead); req/s also comes from this loop. A bare Fastify + undici proxy
 // (proxy-floor-server.ts) shows how much of the added latency any Node proxy pays on this machine.
-import { join } from 'node:path'
+// The peer a user would pick instead, Portkey's open-source gateway (npm @portkey-ai/gateway, run
+// headless on Node), proxies the same OpenAI-style chat to the same double in the same run: at 64
+// connections for throughput and at 8 for added latency, in interleaved rounds (medians).
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { Pool } from 'undici'
-import { root, startGateway, startProcess, type BenchModule, type BenchRow } from './lib.js'
+import { freePort, root, startGateway, startProcess, type BenchModule, type BenchRow } from './lib.js'
 
-async function drive (url: string, path: string, body: string, connections: number, durationSec: number) {
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+async function drive (url: string, path: string, body: string, connections: number, durationSec: number, headers: Record<string, string> = JSON_HEADERS) {
   const pool = new Pool(url, { connections, pipelining: 1 })
   const latencies: number[] = []
   let errors = 0
@@ -17,7 +23,7 @@ async function drive (url: string, path: string, body: string, connections: numb
     while (performance.now() < end) {
       const t0 = performance.now()
       try {
-        const res = await pool.request({ method: 'POST', path, body, headers: { 'content-type': 'application/json' } })
+        const res = await pool.request({ method: 'POST', path, body, headers })
         await res.body.text()
         if (res.statusCode >= 300) non2xx++
         latencies.push(performance.now() - t0)
@@ -30,10 +36,57 @@ async function drive (url: string, path: string, body: string, connections: numb
   return { rps: latencies.length / durationSec, p50: q(0.5), p99: q(0.99), errors, non2xx }
 }
 
+type Drive = Awaited<ReturnType<typeof drive>>
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+
+/** Portkey's gateway from its npm package (its bin, build/start-server.js), headless on a free port. */
+async function startPortkey () {
+  const require = createRequire(import.meta.url)
+  const bin = join(dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build', 'start-server.js')
+  const port = await freePort()
+  return await startProcess(process.execPath, [bin, `--port=${port}`, '--headless'], { port, readyPath: '/' })
+}
+
+/**
+ * The gateway's /v1/chat/completions beside Portkey's on the same double: `rounds` interleaved pairs
+ * per connection count; req/s and latency are the medians of the rounds.
+ */
+async function chatPeers (doubleUrl: string, gatewayUrl: string, portkeyUrl: string, durationSec: number, rounds = 3): Promise<BenchRow[]> {
+  const body = JSON.stringify({ model: 'tinyllama', messages: [{ role: 'user', content: 'What is the capital of France?' }], temperature: 0, top_p: 1, max_tokens: 64, seed: 1 })
+  const portkeyHeaders = { ...JSON_HEADERS, 'x-portkey-provider': 'ollama', 'x-portkey-custom-host': doubleUrl }
+  const scenario = 'chat completions, Ollama double 20 ms'
+  const rows: BenchRow[] = []
+  for (const connections of [64, 8]) {
+    const runs: Record<'direct' | 'gateway' | 'portkey', Drive[]> = { direct: [], gateway: [], portkey: [] }
+    await drive(gatewayUrl, '/v1/chat/completions', body, connections, 1)
+    await drive(portkeyUrl, '/v1/chat/completions', body, connections, 1, portkeyHeaders)
+    for (let i = 0; i < rounds; i++) {
+      runs.direct.push(await drive(doubleUrl, '/v1/chat/completions', body, connections, durationSec))
+      runs.gateway.push(await drive(gatewayUrl, '/v1/chat/completions', body, connections, durationSec))
+      runs.portkey.push(await drive(portkeyUrl, '/v1/chat/completions', body, connections, durationSec, portkeyHeaders))
+    }
+    const m = (target: keyof typeof runs) => {
+      const r = runs[target]
+      return { rps: median(r.map((x) => x.rps)), p50: median(r.map((x) => x.p50)), p99: median(r.map((x) => x.p99)), errors: r.reduce((n, x) => n + x.errors, 0), non2xx: r.reduce((n, x) => n + x.non2xx, 0) }
+    }
+    const direct = m('direct')
+    const added = (t: 'gateway' | 'portkey') => `added p50 ${median(runs[t].map((x, i) => x.p50 - runs.direct[i].p50)).toFixed(2)} ms, p99 ${median(runs[t].map((x, i) => x.p99 - runs.direct[i].p99)).toFixed(2)} ms`
+    const row = (target: string, r: ReturnType<typeof m>, extra: Partial<BenchRow> = {}): BenchRow => ({
+      scenario, target, connections, requests_per_sec: Math.round(r.rps), p50_ms: Number(r.p50.toFixed(2)), p99_ms: Number(r.p99.toFixed(2)), errors: r.errors, non_2xx: r.non2xx, ...extra
+    })
+    rows.push(row('direct', direct))
+    const vsPortkey = median(runs.gateway.map((g, i) => g.rps / runs.portkey[i].rps))
+    rows.push(row('gateway', m('gateway'), { ratio: vsPortkey, baseline: 'portkey', note: `${added('gateway')}; ${rounds} rounds` }))
+    rows.push(row('portkey', m('portkey'), { ratio: m('portkey').rps / direct.rps, baseline: 'direct', note: added('portkey') }))
+  }
+  return rows
+}
+
 const llm: BenchModule = async ({ durationSec }) => {
   const double = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'ollama-double-server.ts')], { env: { LATENCY_MS: '20' }, readyPath: '/' })
   const gateway = await startGateway({ OLLAMA_URL: double.url, PREDICTION_LOG_ENABLED: 'false' })
   const floor = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'proxy-floor-server.ts')], { env: { OLLAMA_URL: double.url, LOG_LEVEL: 'warn' } })
+  const portkey = await startPortkey()
   const rows: BenchRow[] = []
   try {
     const prompt = 'What is the capital of France?'
@@ -52,8 +105,9 @@ const llm: BenchModule = async ({ durationSec }) => {
     rows.push(row('generate, Ollama double 20 ms', 'gateway', via, {
       ratio: via.rps / direct.rps, baseline: 'direct', note: added(via)
     }))
+    rows.push(...await chatPeers(double.url, gateway.url, portkey.url, durationSec))
   } finally {
-    await Promise.all([gateway.stop(), floor.stop(), double.stop()])
+    await Promise.all([gateway.stop(), floor.stop(), portkey.stop(), double.stop()])
   }
   return rows
 }

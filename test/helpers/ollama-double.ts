@@ -71,6 +71,7 @@ export async function startOllamaDouble (t: Test | null = null, opts: DoubleOpti
     if (mode.latencyMs > 0) await sleep(mode.latencyMs)
     if (mode.kind === 'busy') return send(res, 503, { error: 'server busy, please try again.  maximum pending requests exceeded' })
     if (mode.kind === 'malformed') return send(res, 200, '{"model": "tinyllama", "resp', 'application/json')
+    if (path === '/v1/chat/completions') return openaiChat(res, body)
     if (!['/api/generate', '/api/chat', '/api/embed', '/api/embeddings'].includes(path)) return send(res, 404, '404 page not found', 'text/plain')
     if (body.model === undefined) return send(res, 400, { error: 'model is required' })
     if (!known(body.model)) return send(res, 404, { error: `model '${body.model}' not found` })
@@ -102,6 +103,30 @@ export async function startOllamaDouble (t: Test | null = null, opts: DoubleOpti
       res.write(JSON.stringify({ model: body.model, created_at: created, ...piece(token), done: false }) + '\n')
     }
     res.end(JSON.stringify({ model: body.model, created_at: created, ...piece(''), ...final(body.model, promptTokens, tokens.length) }) + '\n')
+  }
+
+  // Ollama's OpenAI-compatible chat (what peers such as Portkey call): the same answer as /api/chat,
+  // as one chat.completion or as SSE chunks ending in `data: [DONE]`.
+  function openaiChat (res: ServerResponse, body: Record<string, any>) {
+    if (!known(body.model)) return send(res, 404, { error: { message: `model "${body.model}" not found, try pulling it first`, type: 'api_error', param: null, code: null } })
+    const messages: Array<{ role: string, content: string }> = body.messages ?? []
+    const userTurns = messages.filter((m) => m.role === 'user')
+    const text = `Answer to: ${userTurns.at(-1)?.content ?? ''} (turn ${userTurns.length})`
+    const promptTokens = messages.reduce((n, m) => n + m.content.split(/\s+/).length, 0)
+    const tokens = text.split(/(?<= )/)
+    const head = { id: 'chatcmpl-1', created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: 'fp_ollama' }
+    if (body.stream !== true) {
+      return send(res, 200, {
+        ...head,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: tokens.length, total_tokens: promptTokens + tokens.length }
+      })
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    for (const token of tokens) res.write(chunk({ role: 'assistant', content: token }, null))
+    res.end(chunk({ role: 'assistant', content: '' }, 'stop') + 'data: [DONE]\n\n')
   }
 
   const server = createServer((req, res) => {
