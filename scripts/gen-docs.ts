@@ -34,6 +34,11 @@ function cell (text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')
 }
 
+/** Prose in a cell: also `<` and `>` outside code spans, which markdown would take for HTML tags. */
+function prose (text: string): string {
+  return cell(text.split('`').map((part, i) => i % 2 === 1 ? part : part.replace(/</g, '&lt;').replace(/>/g, '&gt;')).join('`'))
+}
+
 /** Defaults under the project root print as `<project>/...`, the same on every clone. */
 export function portablePath (value: string, root: string = projectRoot): string {
   if (value === root) return '<project>'
@@ -67,7 +72,7 @@ export function renderConfigTable (schema: { properties: Record<string, JsonSche
   ]
   for (const [name, s] of Object.entries(schema.properties)) {
     const type = s.type ?? 'any'
-    lines.push(`| \`${name}\` | ${type} | ${cell(formatDefault(s.default, root))} | ${cell(formatAllowed(s))} | ${cell(s.description ?? '')} |`)
+    lines.push(`| \`${name}\` | ${type} | ${cell(formatDefault(s.default, root))} | ${cell(formatAllowed(s))} | ${prose(s.description ?? '')} |`)
   }
   return lines.join('\n')
 }
@@ -109,11 +114,11 @@ export function renderEndpoints (doc: OpenApiDocument): string {
     const rows = groups.get(tag)!.sort(byPathThenMethod)
     out.push('', `### ${tag}`, '')
     const description = doc.tags?.find((t) => t.name === tag)?.description
-    if (description !== undefined) out.push(cell(description), '')
+    if (description !== undefined) out.push(prose(description), '')
     out.push('| method | path | summary | tags |', '|---|---|---|---|')
     for (const { method, path, op } of rows) {
       const summary = op.summary ?? op.description ?? ''
-      out.push(`| ${method.toUpperCase()} | \`${path}\` | ${cell(summary)} | ${(op.tags ?? []).join(', ')} |`)
+      out.push(`| ${method.toUpperCase()} | \`${path}\` | ${prose(summary)} | ${(op.tags ?? []).join(', ')} |`)
     }
   }
   return out.join('\n')

@@ -28,12 +28,12 @@ t.test('the configuration table has one row per setting, machine paths made rela
   const rows = table.split('\n').slice(2)
   t.equal(rows.length, Object.keys(ConfigSchema.properties).length)
   t.equal(rows[1], '| `PORT` | integer | `3000` | 0 to 65535 | HTTP port (0: an ephemeral port) |')
-  t.ok(rows.includes('| `MODELS_DIR` | string | `<project>/models` |  | ONNX models: <name>/<version>/model.onnx with metadata.json, metrics.json, reference.csv |'))
+  t.ok(rows.includes('| `MODELS_DIR` | string | `<project>/models` |  | ONNX models: &lt;name&gt;/&lt;version&gt;/model.onnx with metadata.json, metrics.json, reference.csv |'))
   t.ok(rows.includes('| `TRITON_PROTOCOL` | string | `http-binary` | `http-json`, `http-binary`, `grpc` | transport to Triton; the configured one when only TRITON_URL or TRITON_GRPC_URL is set |'))
   t.notMatch(table, projectRoot, 'no absolute path of this clone')
 })
 
-t.test('renderConfigTable formats defaults, ranges, enums, patterns and pipes', async (t) => {
+t.test('renderConfigTable formats defaults, ranges, enums, patterns, pipes and angle brackets', async (t) => {
   const table = renderConfigTable({
     properties: {
       A: { type: 'integer', default: 5, minimum: 1, maximum: 9, description: 'a | b' },
@@ -41,7 +41,8 @@ t.test('renderConfigTable formats defaults, ranges, enums, patterns and pipes', 
       C: { type: 'string', default: '/repo/data/x', minLength: 1, pattern: '^x$' },
       D: { type: 'boolean', default: false },
       E: { type: 'string', enum: ['p', 'q'], default: 'p' },
-      F: { type: 'number', maximum: 2 }
+      F: { type: 'number', maximum: 2 },
+      G: { type: 'string', default: 'g', description: 'dir <name>/x, or `<code>`' }
     }
   }, '/repo')
   t.equal(table, [
@@ -52,7 +53,8 @@ t.test('renderConfigTable formats defaults, ranges, enums, patterns and pipes', 
     '| `C` | string | `<project>/data/x` | non-empty; matches `^x$` |  |',
     '| `D` | boolean | `false` | `true`, `false` |  |',
     '| `E` | string | `p` | `p`, `q` |  |',
-    '| `F` | number | (required) | ≤ 2 |  |'
+    '| `F` | number | (required) | ≤ 2 |  |',
+    '| `G` | string | `g` |  | dir &lt;name&gt;/x, or `<code>` |'
   ].join('\n'))
   t.equal(portablePath('/repo', '/repo'), '<project>')
   t.equal(portablePath('/repository/x', '/repo'), '/repository/x', 'only paths inside the root')
