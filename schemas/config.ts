@@ -6,37 +6,37 @@ import { Type, type Static } from '@sinclair/typebox'
 import { projectRoot } from '../services/lib/project-root.js'
 
 // A plain `enum` keeps the start-up message to one line ("must be equal to one of the allowed values").
-function StringEnum<T extends string[]> (values: [...T], options: { default?: T[number] } = {}) {
+function StringEnum<T extends string[]> (values: [...T], options: { default?: T[number], description?: string } = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
 }
 
 export const ConfigSchema = Type.Object({
-  HOST: Type.String({ default: '0.0.0.0' }),
-  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  HOST: Type.String({ default: '0.0.0.0', description: 'address the HTTP server listens on' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0: an ephemeral port)' }),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
   BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'largest accepted JSON body, bytes' }),
-  MODELS_DIR: Type.String({ default: join(projectRoot, 'models') }),
-  DEFAULT_MODEL: Type.String({ default: 'iris', minLength: 1 }),
+  MODELS_DIR: Type.String({ default: join(projectRoot, 'models'), description: 'ONNX models: <name>/<version>/model.onnx with metadata.json, metrics.json, reference.csv' }),
+  DEFAULT_MODEL: Type.String({ default: 'iris', minLength: 1, description: 'model used when a request names none' }),
   MAX_BATCH_INSTANCES: Type.Integer({ default: 1000, minimum: 1, description: 'most rows in one /classify/batch request' }),
   BATCHING: Type.Boolean({ default: true, description: 'adaptive batching of concurrent inference requests' }),
   BATCH_MAX_SIZE: Type.Integer({ default: 64, minimum: 1, description: 'most rows in one session.run' }),
   BATCH_MAX_QUEUE: Type.Integer({ default: 2048, minimum: 1, description: 'most requests waiting per model; beyond it 503' }),
   BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
   ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
-  ADMIN_TOKEN: Type.String({ default: '' }),
-  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000 }),
+  ADMIN_TOKEN: Type.String({ default: '', description: 'bearer token of the admin routes; empty: admin routes answer 403' }),
+  PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000, description: 'time a plugin may take to load (model loading)' }),
   // Redis and caching (issue 3, caching half)
   REDIS_URL: Type.String({ default: '', description: 'redis://host:port/db; empty: in-process caches only' }),
   REDIS_KEY_PREFIX: Type.String({ default: 'gw:', description: 'prefix of every key the gateway writes' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 500, minimum: 10, description: 'a Redis command slower than this fails (and the cache is bypassed)' }),
-  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50 }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 50, description: 'TCP connect timeout of the Redis client' }),
   CACHE_ENABLED: Type.Boolean({ default: true, description: 'exact response cache' }),
-  CACHE_TTL_SECONDS: Type.Integer({ default: 300, minimum: 1 }),
+  CACHE_TTL_SECONDS: Type.Integer({ default: 300, minimum: 1, description: 'exact-cache entry lifetime' }),
   CACHE_MAX_ENTRIES: Type.Integer({ default: 10000, minimum: 1, description: 'in-process LRU bound (Redis bounds itself with maxmemory)' }),
-  SEMANTIC_CACHE_ENABLED: Type.Boolean({ default: true }),
+  SEMANTIC_CACHE_ENABLED: Type.Boolean({ default: true, description: 'semantic cache of LLM answers' }),
   SEMANTIC_THRESHOLD: Type.Number({ default: 0.9, minimum: 0, maximum: 1, description: 'cosine similarity needed for a semantic hit' }),
-  SEMANTIC_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
-  SEMANTIC_MAX_ENTRIES: Type.Integer({ default: 100000, minimum: 1 }),
+  SEMANTIC_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'semantic-cache entry lifetime' }),
+  SEMANTIC_MAX_ENTRIES: Type.Integer({ default: 100000, minimum: 1, description: 'semantic entries per replica (least recently used evicted first) and in Redis (oldest trimmed first)' }),
   SEMANTIC_MIN_WORDS: Type.Integer({ default: 3, minimum: 1, description: 'shorter prompts are only cached exactly (short prompts collapse together)' }),
   EMBED_MODEL: Type.String({ default: 'all-minilm', description: 'Ollama embedding model of the semantic cache' }),
   EMBED_ONNX_DIR: Type.String({ default: '', description: 'local sentence encoder (model.onnx + tokenizer.json) instead of Ollama' }),
@@ -57,13 +57,13 @@ export const ConfigSchema = Type.Object({
   // Serving protocols (issue 4a): KServe V2 and TF-Serving-compatible REST, the gRPC front.
   PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 and /v1/models request body, bytes (Triton: 64 MB)' }),
   GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
-  GRPC_HOST: Type.String({ default: '0.0.0.0' }),
+  GRPC_HOST: Type.String({ default: '0.0.0.0', description: 'address the gRPC front listens on' }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
   GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' }),
   // LLM gateway (issue 3, LLM half): Ollama, chat memory, prompt guard
   OLLAMA_URL: Type.String({ default: 'http://127.0.0.1:11434', description: 'Ollama server; LLM routes answer 503 naming it while it is unreachable' }),
   OLLAMA_MODEL: Type.String({ default: 'tinyllama', minLength: 1, description: 'model used when a request names none' }),
-  OLLAMA_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 10 }),
+  OLLAMA_CONNECT_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 10, description: 'TCP connect timeout to Ollama' }),
   OLLAMA_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 10, description: 'time to the answer headers, and between two streamed chunks' }),
   OLLAMA_BREAKER_THRESHOLD: Type.Integer({ default: 5, minimum: 1, description: 'consecutive connection failures that open the circuit' }),
   OLLAMA_BREAKER_COOLDOWN_MS: Type.Integer({ default: 10000, minimum: 10, description: 'how long an open circuit answers 503 at once before one probe' }),
@@ -74,15 +74,14 @@ export const ConfigSchema = Type.Object({
   // Serving clients (issue 4b): Triton, TF Serving, and the network calls to our own fronts.
   TRITON_URL: Type.String({ default: '', description: 'Triton HTTP base URL (http://host:8000); empty: disabled' }),
   TRITON_GRPC_URL: Type.String({ default: '', description: 'Triton gRPC address (host:8001); empty: disabled' }),
-  TRITON_MODEL: Type.String({ default: 'iris_onnx', minLength: 1 }),
-  TRITON_PROTOCOL: StringEnum(['http-json', 'http-binary', 'grpc'], { default: 'http-binary' }),
+  TRITON_MODEL: Type.String({ default: 'iris_onnx', minLength: 1, description: 'model name on Triton' }),
+  TRITON_PROTOCOL: StringEnum(['http-json', 'http-binary', 'grpc'], { default: 'http-binary', description: 'transport to Triton; the configured one when only TRITON_URL or TRITON_GRPC_URL is set' }),
   TF_SERVING_URL: Type.String({ default: '', description: 'TF Serving REST base URL (http://host:8501); empty: disabled' }),
   TF_SERVING_GRPC_URL: Type.String({ default: '', description: 'TF Serving gRPC address (host:8500); empty: disabled' }),
-  TF_SERVING_MODEL: Type.String({ default: 'iris', minLength: 1 }),
-  TF_SERVING_PROTOCOL: StringEnum(['rest', 'grpc'], { default: 'rest' }),
+  TF_SERVING_MODEL: Type.String({ default: 'iris', minLength: 1, description: 'model name on TF Serving' }),
+  TF_SERVING_PROTOCOL: StringEnum(['rest', 'grpc'], { default: 'rest', description: 'transport to TF Serving' }),
   SERVING_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 1, description: 'deadline of every call to Triton, TF Serving and our own fronts' }),
-  // local: answer from the in-process ONNX model, marked fallback, when Triton or TF Serving is down.
-  SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none' }),
+  SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none', description: 'local: answer from the in-process ONNX model, marked fallback, when Triton or TF Serving is down' }),
   GRPC_TARGET: Type.String({ default: '', description: '/classify-grpc target (host:port); empty: this gateway\'s own gRPC front' }),
   INFERENCE_HTTP_URL: Type.String({ default: '', description: '/classify-http V2 server; empty: this gateway\'s own /v2 front' }),
   INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' }),
