@@ -7,8 +7,10 @@ import t from 'tap'
 import { analysePrompt, sanitisePrompt } from '../../../services/prompt-guard/index.js'
 import { projectRoot } from '../../../services/project-root.js'
 
+// One prompt a line: family, a tab, the prompt; \n and \u{XXXX} escapes; # starts a comment line.
 const load = (file: string) => readFileSync(join(projectRoot, 'test', 'fixtures', 'prompt-guard', file), 'utf8')
-  .split('\n').filter((l) => l !== '').map((l) => l.replace(/\\n/g, '\n'))
+  .split('\n').filter((l) => l !== '' && !l.startsWith('#'))
+  .map((l) => l.slice(l.indexOf('\t') + 1).replace(/\\n/g, '\n').replace(/\\u\{([0-9a-f]+)\}/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))))
 
 t.test('detection >= 90 % and false positives <= 5 % on the labelled corpus', async (t) => {
   const attacks = load('attacks.txt')
