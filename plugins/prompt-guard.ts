@@ -1,4 +1,4 @@
-// Prompt-injection screening for the LLM routes (rules and normalisation in services/prompt-guard).
+// Prompt-injection screening for the LLM routes (rules and normalisation in services/llm/prompt-guard).
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
 import { analysePrompt, sanitisePrompt } from '../services/llm/prompt-guard/index.js'

@@ -1,40 +1,87 @@
 // Prompt-injection rules, kept as data: one entry per pattern, grouped by category. They run on the
-// normalised text (see normalise.ts), so obfuscations (homoglyphs, zero-width characters, leetspeak,
-// spaced letters) meet the same patterns as plain text.
-export type Category = 'instruction_override' | 'system_prompt_extraction' | 'role_play_jailbreak' | 'delimiter_injection' | 'encoded_payload'
+// normalised variants (see normalise.ts), so obfuscations (homoglyphs, zero-width characters,
+// leetspeak, spaced letters, markup) meet the same patterns as plain text. A rule matches a variant
+// when `pattern` and every `also` match it and `unless` matches neither it nor the whole prompt. Repetitions are bounded ({0,n})
+// so no pattern can backtrack catastrophically. Other languages: rules-multilingual.ts.
+export type Category = 'instruction_override' | 'system_prompt_extraction' | 'role_play_jailbreak' | 'delimiter_injection' | 'encoded_payload' | 'indirect_injection'
 
-export interface Rule { id: string, category: Category, pattern: RegExp }
+export interface Rule { id: string, category: Category, pattern: RegExp, also?: RegExp[], unless?: RegExp }
 
-const rule = (category: Category, id: string, source: string): Rule => ({ id, category, pattern: new RegExp(source, 'i') })
+// Variants are lower-cased once (normalise.ts), so patterns are compiled without the i flag, which
+// is slower; a capital letter in a pattern would never match, hence the loud error.
+const compile = (source: string) => {
+  if (/[A-Z]/.test(source.replace(/\\./g, ''))) throw new Error(`prompt-guard rule must be lower case: ${source}`)
+  return new RegExp(source)
+}
+
+export const rule = (category: Category, id: string, source: string, opts: { also?: string[], unless?: string } = {}): Rule => ({
+  id,
+  category,
+  pattern: compile(source),
+  ...(opts.also !== undefined ? { also: opts.also.map(compile) } : {}),
+  ...(opts.unless !== undefined ? { unless: compile(opts.unless) } : {})
+})
 
 const PRIOR = '(?:all |any |the |your |my |these |those |every )*(?:previous|prior|above|earlier|preceding|original|initial|system|existing|old)'
-const ORDERS = '(?:instructions?|prompts?|rules|directions|directives|guidelines|commands|orders|constraints|programming|guardrails|policies)'
+const ORDERS = '(?:instructions?|prompts?|rules|directions|directives|guidelines|guidance|commands|orders|constraints|programming|guardrails|policies)'
+const IGNORE = '(?:ignore|disregard|forget|skip|drop|discard|abandon|neglect|bypass|overlook|omit|dismiss|set aside|put aside|throw out|pay no attention to|pay no heed to)'
+const LIMITS = '(?:restrictions|rules|filters|limits|limitations|guidelines|guardrails|censorship|boundaries|constraints|policies|ethics|morals|refusals|disclaimers|programming)'
+// "no rules", "without any ethical or moral guidelines", "free from all her programming"
+const NO_LIMITS = `\\b(?:no|without|free (?:of|from)|freed from|broken free of|not bound by|unbound by|beyond)(?: [a-z]+){0,3} ${LIMITS}\\b`
+// Someone being told to be someone else
+const PERSONA = '\\b(?:you are|you\'re|you will (?:be|act|play|now)|act(?:ing)? as|pretend|role-?play|play (?:the )?(?:role|character)|in character|simulate|become|imagine you are|answer as|respond (?:as|twice)|from now on|from this point)\\b'
+const AI = '\\b(?:ai|a\\.i\\.|assistant|chatbot|bot|model|llm|gpt|chatgpt)\\b'
+// Devices and software whose own "developer mode" or "god mode" people ask about
+const DEVICE = '\\b(?:android|iphone|ipad|ios|xcode|phones?|handy|chromebook|chrome|browser|extensions?|windows|folder|doom|cheats?|games?|github|wordpress|flask|django|react|settings|bios|macos|mac|xbox|playstation|ps[2-5]|nintendo|apps?|plugins?|production|command prompt|laptop|router|firmware|vs ?code|unity|minecraft)\\b'
+const DANGER = '\\b(?:(?:product|license|licence|activation|serial|cd|registration|gift card|steam|windows(?: \\d+)?(?: pro| home)?|office(?: \\d+)?) (?:keys?|codes?)|passwords?|credit card numbers?|napalm|meth(?:amphetamine)?|explosives?|bombs?|nitroglycerin|thermite|chloroform|ricin|sarin|nerve (?:gas|agent)|poisons?|malware|ransomware|keyloggers?|exploits?|molotov|gunpowder|fentanyl|hotwire|pick (?:a |the )?(?:car )?locks?|how to (?:make|build|produce|synthesi[sz]e|cook|hack)|synthesis of)\\b'
 
 export const RULES: Rule[] = [
-  rule('instruction_override', 'ignore_previous', `\\b(?:ignore|disregard|forget|skip|drop|discard|abandon|neglect|bypass)\\b[^.?!\\n]{0,20}\\b${PRIOR}\\b[^.?!\\n]{0,15}\\b${ORDERS}`),
-  rule('instruction_override', 'forget_everything', '\\b(?:forget|ignore|disregard)\\b (?:everything|all) (?:you were|you have been|you\'ve been|that was|above|before)'),
-  rule('instruction_override', 'override_rules', `\\b(?:override|overwrite|replace|cancel|nullify|void|suspend|lift|remove|turn off|disable|deactivate)\\b (?:all |any |the |your |of your |these )*(?:safety |content |ethical |moral )?(?:${ORDERS}|filters?|restrictions|safeguards|safety|censorship|limitations)`),
+  rule('instruction_override', 'ignore_previous', `\\b${IGNORE}\\b[^.?!\\n]{0,20}\\b${PRIOR}\\b[^.?!\\n]{0,15}\\b${ORDERS}`),
+  rule('instruction_override', 'ignore_given', `\\b${IGNORE}\\b (?:all |the |your |any |these |those )*${ORDERS} (?:above|before|earlier|so far|(?:you (?:were|have been|'ve been) given|you (?:got|received)))`),
+  rule('instruction_override', 'ignore_all_rules', `\\b(?:ignore|disregard|forget|bypass|break)\\b (?:all|any|every) (?:of )?(?:the |your )?(?:rules|instructions|guidelines|restrictions|filters|policies)\\b(?! (?:in|for|of|on|from|when)\\b)`),
+  rule('instruction_override', 'ignore_safety', '\\b(?:ignore|disregard|bypass|forget|skip|circumvent|evade|get around)\\b (?:all |any |of )?(?:your|the|its) (?:own )?(?:safety|content|ethical|moral|usage) (?:guidelines|rules|filters|policies|policy|restrictions|protocols|training|measures|checks)'),
+  rule('instruction_override', 'forget_everything', '\\b(?:forget|ignore|disregard)\\b (?:everything|all|whatever|anything)(?: (?:that|which))? (?:you were|you have been|you\'ve been|you got|you received|that was|was said|above|before|earlier)'),
+  rule('instruction_override', 'orders_revoked', `\\b${ORDERS} (?:you (?:were|have been|'ve been) given|you got|you received)?[^.\\n]{0,30}\\b(?:are|were|have been|has been|is) (?:now )?(?:revoked|void|cancell?ed|lifted|suspended|outdated|obsolete|invalid|overridden|null)\\b|\\b(?:previous|prior|earlier|original|old) ${ORDERS} no longer apply`),
+  rule('instruction_override', 'override_rules', `\\b(?:override|overwrite|replace|cancel|nullify|void|suspend|lift|remove|turn off|disable|deactivate|drop|lower|ditch)\\b (?:(?:all|any|every|of|these|your) )+(?:(?:safety|content|ethical|moral) )?(?:${ORDERS}|filters?|restrictions|safeguards|safety|censorship|limitations)|\\b(?:override|overwrite|cancel|suspend|lift|remove|turn off|disable|deactivate|drop)\\b (?:(?:all|any|the|your) )*(?:safety|content|ethical|moral) (?:${ORDERS}|filters?|restrictions|safeguards|censorship|limitations|checks|moderation)`),
+  rule('instruction_override', 'filters_off', '\\b(?:content (?:filter(?:ing|s)?|moderation|polic(?:y|ies))|safety (?:checks|filters|guidelines)|guardrails|censorship|moderation) (?:is |are |have been |has been )?(?:now )?(?:turned off|switched off|disabled|off|suspended|lifted|removed|deactivated)\\b'),
   rule('instruction_override', 'new_instructions', '\\b(?:new|updated|real|actual|true|revised) (?:system )?instructions?\\s*(?::|are\\b|follow)'),
   rule('instruction_override', 'from_now_on', '\\bfrom now on,? (?:you (?:will|must|shall|are|have to)|ignore|answer without|respond without)'),
   rule('instruction_override', 'do_not_follow', `\\b(?:do not|don't|stop|no longer) (?:follow|obey|adhere to|comply with|respect)(?:ing)? (?:your |the |any |its )*(?:${ORDERS}|filters?|restrictions)`),
   rule('instruction_override', 'instead_do', '\\binstead(?:,)? (?:of answering|of following)[^.\\n]{0,40}\\b(?:say|print|output|write|respond)'),
-  rule('system_prompt_extraction', 'reveal_prompt', `\\b(?:reveal|show|print|repeat|output|display|tell|give|leak|dump|share|expose|return|write out|spell out|list|recite|paste|copy)\\b (?:me |us )?(?:all |exactly |verbatim )?(?:of )?(?:your|the|its) (?:full |complete |entire |exact |whole )?(?:system|initial|hidden|original|secret|internal|developer|pre-?prompt|confidential|base)[ -]?(?:prompt|${ORDERS}|message|configuration|setup|context)`),
-  rule('system_prompt_extraction', 'what_is_prompt', '\\bwhat (?:is|are|were|was) (?:your (?:exact |full |original |initial |hidden |secret )*(?:system )?(?:prompt|instructions|rules you were given)|the (?:exact |full |original |initial |hidden |secret )*system (?:prompt|instructions))'),
-  rule('system_prompt_extraction', 'repeat_above', '\\b(?:repeat|print|output|copy|echo|reproduce)\\b[^.\\n]{0,30}\\b(?:text|words|everything|content|message|lines)\\b[^.\\n]{0,15}\\b(?:above|before this|preceding|at the (?:start|beginning))'),
-  rule('system_prompt_extraction', 'starting_with', '\\b(?:begin|start) (?:your (?:answer|reply|response) )?with ["\']?you are (?:a|an|chat)'),
-  rule('role_play_jailbreak', 'dan', '\\b(?:DAN|STAN|DUDE|AIM)\\b(?: mode| prompt|,| which| who)|\\bdo anything now\\b'),
-  rule('role_play_jailbreak', 'developer_mode', '\\b(?:developer|god|admin|debug|sudo|root|unrestricted|jailbreak|jailbroken|dev|maintenance) mode\\b'),
-  rule('role_play_jailbreak', 'jailbreak', '\\bjail ?break(?:ing|ed)?\\b'),
-  rule('role_play_jailbreak', 'no_restrictions', '\\b(?:without|with no|free (?:of|from)|no longer (?:have|bound by)|not bound by|unbound by|beyond) (?:any |all |your |the )*(?:ethical |moral |safety |content )?(?:restrictions|rules|filters|limits|limitations|guidelines|censorship|boundaries|constraints|policies)'),
+  rule('system_prompt_extraction', 'reveal_prompt', `\\b(?:reveal|show|print|repeat|output|display|tell|give|leak|dump|share|expose|return|write out|spell out|list|recite|paste|copy|send|translate|summari[sz]e|paraphrase|encode|rewrite)\\b (?:me |us )?(?:back )?(?:all |exactly |verbatim )?(?:of )?(?:your|the|its) (?:full |complete |entire |exact |whole )?(?:system|initial|hidden|original|secret|internal|developer|pre-?prompt|confidential|base|custom)[ -]?(?:prompt|${ORDERS}|message|configuration|setup|context)`),
+  rule('system_prompt_extraction', 'reveal_own_setup', '\\b(?:reveal|show|print|repeat|output|display|give|leak|dump|share|expose|write out|spell out|recite|paste|send|translate|summari[sz]e|encode)\\b (?:me |us )?(?:back )?(?:all |exactly |verbatim )?(?:of )?your (?:full |complete |entire |exact |whole )?(?:preamble|initiali[sz]ation(?: text)?|instructions|prompt|context window|configuration|meta-?prompt)\\b(?! (?:for|on|to|about|how)\\b)'),
+  rule('system_prompt_extraction', 'what_is_prompt', '\\bwhat (?:is|are|were|was) (?:your (?:exact |full |original |initial |hidden |secret )*(?:system )?(?:prompt|instructions|rules you were given)|the (?:exact |full |original |initial |hidden |secret )*system (?:prompt|instructions)|the (?:hidden|secret|confidential) (?:rules|instructions|guidelines) you)'),
+  rule('system_prompt_extraction', 'given_orders', '\\b(?:summari[sz]e|list|repeat|print|tell|show|reveal|recite|translate|paraphrase|quote|describe|send|output|what (?:are|were))\\b[^.?!\\n]{0,40}\\b(?:instructions|rules|guidelines|prompt|text) (?:that )?you (?:were|have been|\'ve been|got|received) (?:given|told|configured|programmed|provided|set up)'),
+  rule('system_prompt_extraction', 'told_not_to_reveal', '\\b(?:told|instructed|asked|programmed|configured) (?:you )?(?:not to|never to|to never) (?:reveal|share|say|tell|disclose|mention|repeat)|\\b(?:instructions|rules) (?:were you|you were) told to keep (?:confidential|secret|hidden|private)'),
+  rule('system_prompt_extraction', 'repeat_above', '\\b(?:repeat|print|output|copy|echo|reproduce|continue|quote)\\b[^.\\n]{0,30}\\b(?:text|words|everything|content|message|lines)\\b[^.\\n]{0,15}\\b(?:above|before this|preceding|precedes|at the (?:start|beginning|top))'),
+  rule('system_prompt_extraction', 'starting_with', '\\b(?:begin|start|starting) (?:your (?:answer|reply|response) )?with (?:the phrase )?["\']?you are (?:a|an|chat)|\\bstarting with (?:the phrase )?["\']you are'),
+  rule('system_prompt_extraction', 'markdown_exfiltration', '!\\[[^\\]\\n]{0,200}\\]\\([^)\\s]{0,500}(?:\\{[^)\\s]{0,100}\\}|\\$\\{|%7b)'),
+  rule('role_play_jailbreak', 'dan', '\\b(?:dan|stan|dude|aim)\\b(?: mode| prompt|,| which| who| and)|\\bdo anything now\\b|\\b(?:betterdan|antigpt|freedomgpt|nraf)\\b'),
+  rule('role_play_jailbreak', 'developer_mode', '\\b(?:developer|god|admin|debug|sudo|root|unrestricted|jailbreak|jailbroken|dev|maintenance|diagnostic) mode\\b',
+    { unless: `^(?=[\\s\\S]*${DEVICE})(?![\\s\\S]*(?:${AI}|\\byou (?:are|can|may|must|will)\\b|\\b(?:filters?|restrictions|censor|content|policies|rules)\\b))` }),
+  rule('role_play_jailbreak', 'jailbreak', '\\bjail ?break(?:ing|ed)? (?:yourself|mode|prompt|enabled|activated|successful)|\\bjailbroken\\b|/jailbreak\\b|\\b(?:activate|enable|enter|start|initiate|perform) (?:a |the )?jail ?break'),
+  rule('role_play_jailbreak', 'no_restrictions', NO_LIMITS, { also: [`${PERSONA}|${AI}|\\b(?:answer|respond|reply|talk|speak|behave|operate)\\w*\\b`] }),
+  rule('role_play_jailbreak', 'persona_traits', `${PERSONA}`, { also: ['\\b(?:never (?:refuses?|says no|adds? (?:warnings|disclaimers))|can do anything|(?:will say|answers?) (?:anything|everything|every question)|does(?: not|n\'t) (?:have to )?(?:follow|abide)|opposite of (?:yourself|what|chatgpt)|whatever you would (?:normally )?refuse|hates ethics|no refusals|uncensored|unfiltered|amoral|unethical)\\b|\\bevil (?:[a-z]+ )?(?:ai|assistant|chatbot|bot|model)\\b'] }),
   rule('role_play_jailbreak', 'unrestricted_ai', '\\b(?:act|behave|respond|pretend|roleplay|role-play|play)\\b[^.\\n]{0,20}\\b(?:as|like|to be)\\b[^.\\n]{0,20}\\b(?:an? )?(?:unrestricted|unfiltered|uncensored|evil|rogue|amoral|unethical|unaligned|malicious|lawless)'),
-  rule('role_play_jailbreak', 'no_longer_ai', '\\byou are (?:no longer|not) (?:an? )?(?:ai|assistant|language model|chatbot|bound|restricted|limited)'),
-  rule('role_play_jailbreak', 'evil_twin', '\\b(?:evil|dark|shadow|opposite|unfiltered|uncensored) (?:twin|version|persona|mode|side|self)\\b'),
-  rule('role_play_jailbreak', 'hypothetical_no_rules', '\\b(?:hypothetical|fictional|imaginary) (?:world|scenario|story)\\b[^.\\n]{0,60}\\b(?:no|without) (?:rules|laws|ethics|restrictions|limits)'),
-  rule('delimiter_injection', 'chat_markup', '<\\|?\\s*/?\\s*(?:system|assistant|im_start|im_end|endoftext|user)\\s*\\|?>'),
-  rule('delimiter_injection', 'inst_tags', '\\[/?\\s*(?:INST|SYS|SYSTEM)\\s*\\]|<<\\s*/?SYS\\s*>>'),
+  rule('role_play_jailbreak', 'no_longer_ai', '\\byou are (?:no longer|not) (?:an? )?(?:ai|assistant|language model|chatbot|bound|restricted|limited|chatgpt|claude|gemini|llama|bard|copilot)'),
+  rule('role_play_jailbreak', 'evil_twin', '\\b(?:evil|dark|shadow|opposite|unfiltered|uncensored) (?:twin|version|persona|mode|side|self)\\b(?! (?:attack|access point|ap|router|wi-?fi|hotspot|network)s?\\b)'),
+  rule('role_play_jailbreak', 'hypothetical_no_rules', '\\b(?:hypothetical|fictional|imaginary) (?:world|scenario|story)\\b[^.\\n]{0,60}\\b(?:no|without) (?:any )?(?:rules|laws|ethics|restrictions|limits)'),
+  rule('role_play_jailbreak', 'grandma', '\\b(?:grand ?(?:ma|mother|mama|pa|father|dad)|granny|gran|nana|nanna|abuel[ao]|abuelit[ao]|grand-?mere|mamie|oma|opa|nonna|nonno|avo|avozinha|babushka)\\b',
+    { also: ['\\b(?:deceased|late|dead|died|passed (?:away|on)|rest in peace|gone now|no longer with us|miss (?:her|him)|used to|would always|always (?:read|told|whispered|sang|recited)|bedtime|fall asleep|to sleep|lullaby|goodnight)\\b', DANGER] }),
+  rule('delimiter_injection', 'chat_markup', '<\\|?\\s*/?\\s*(?:system|assistant|im_start|im_end|endoftext|user)\\s*\\|?>|</?s>\\s*<s>'),
+  rule('delimiter_injection', 'inst_tags', '\\[/?\\s*(?:inst|sys|system)\\s*\\]|<<\\s*/?sys\\s*>>|</?system_?(?:override|prompt|instructions?)>'),
   rule('delimiter_injection', 'fake_section', '(?:^|\\n)\\s*(?:#{2,}|-{3,}|={3,}|\\*{3,})\\s*(?:system|admin|developer|instruction|new instructions|override)\\b'),
-  rule('delimiter_injection', 'fake_boundary', '\\b(?:end of (?:user )?(?:input|prompt|conversation|context)|begin (?:system|admin|developer) (?:prompt|message|override|instructions)|system override|admin override)\\b'),
-  rule('delimiter_injection', 'role_prefix', '(?:^|\\n)\\s*(?:system|assistant)\\s*:\\s*(?:you|ignore|new|the user|override|from now)'),
+  rule('delimiter_injection', 'fake_boundary', '\\b(?:end of (?:user )?(?:input|prompt|conversation|context)|begin (?:system|admin|developer) (?:prompt|message|override|instructions)|system override|admin override|user input ends here|system note)\\b'),
+  rule('delimiter_injection', 'role_prefix', '(?:^|\\n)\\s*(?:system|assistant)\\s*:\\s*(?:you|ignore|new|the user|the assistant|override|from now)'),
+  rule('delimiter_injection', 'fake_assistant_turn', '(?:^|\\n)\\s*(?:assistant|ai|chatgpt|gpt|bot)\\s*:\\s*(?:sure|ok|okay|of course|certainly|absolutely|understood|yes)\\b[^\\n]{0,80}\\b(?:ignore|no (?:rules|restrictions|filters|limits)|unrestricted|developer mode|jailbr|anything)'),
+  rule('delimiter_injection', 'json_system_role', '"role"\\s*:\\s*"system"\\s*,\\s*"content"\\s*:\\s*"[^"]{0,200}\\b(?:no|without|ignore|unrestricted|uncensored|never refuse|reveal|override)\\b'),
   rule('encoded_payload', 'decode_and_follow', '\\b(?:decode|decipher|translate|convert|unscramble|reverse)\\b[^.\\n]{0,40}\\b(?:and|then)\\b[^.\\n]{0,20}\\b(?:follow|execute|obey|do what|run|carry out|comply|act on)'),
   rule('encoded_payload', 'encoded_instructions', '\\b(?:base ?64|hex|rot ?13|binary|morse|caesar)[- ](?:encoded|encrypted)?\\s*(?:instructions?|command|message|payload)\\b[^.\\n]{0,30}\\b(?:follow|execute|obey|run)')
+]
+
+// For text a renderer hides (HTML comments, hidden elements, alt text): there, anything that talks
+// to a model and tells it to do something is an injection, whatever the wording.
+export const HIDDEN_RULES: Rule[] = [
+  rule('indirect_injection', 'addressed_to_model', '\\b(?:ai|a\\.i\\.|llms?|language models?|chatbots?|assistants?|gpt|chatgpt|copilot|agents?|bots?|models?|reviewers?|summari[sz](?:er|ers|ing)|system prompt|system|instructions?|override)\\b',
+    { also: ['\\b(?:ignore|disregard|forget|instead|must|should|always|never|do not|don\'t|tell|say|state|respond|reply|answer|output|print|include|append|insert|recommend|forward|send|email|visit|click|rate|give|reveal|disclose|delete|buy|call|execute|run)\\b'] })
 ]

@@ -1,0 +1,46 @@
+// The main families in French, Spanish, German, Italian, Portuguese, Dutch and Polish (written without
+// accents: the folded variant drops them), and in Russian and Chinese (matched on the raw variant,
+// before look-alike folding turns Cyrillic into Latin). Same shape as rules.ts.
+import { rule, type Rule } from './rules.js'
+
+// Override: a verb of ignoring, then (within a clause) the word for instructions/rules.
+const IGNORE_VERB = '(?:ignore[rsz]?|oublie[rsz]?|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction' + // fr
+  '|ignora[rd]?|olvida[rd]?|omite|desobedece|no (?:sigas|hagas caso|tengas en cuenta|obedezcas)' + // es
+  '|ignorier(?:e|en)?|vergiss|vergessen sie|missachte|missachten sie|uberspringe|befolge nicht' + // de
+  '|dimentica(?:re)?|non seguire(?: piu)?|non (?:rispettare|obbedire)|trascura' + // it
+  '|esqueca|esquece|esquecer|desconsider[ae]|nao (?:siga|obedeca)' + // pt
+  '|negeer|vergeet|zignoruj|zapomnij)' // nl, pl
+// French words spelled like English ones only count after a French determiner ("ignore the instructions").
+const ORDERS_WORD = '(?:(?:les|tes|vos|ces|des|aux|toutes) (?:instructions?|directives)|consignes?|regles?|indications' + // fr
+  '|instrucciones|reglas|normas|directrices|indicaciones' + // es
+  '|anweisungen|regeln|vorgaben|richtlinien|instruktionen|befehle' + // de
+  '|istruzioni|regole|direttive|linee guida' + // it
+  '|instrucoes|regras|orientacoes|diretrizes' + // pt
+  '|instructies|regels|instrukcje|polecenia|zasady)' // nl, pl
+// Leak: a verb of showing, then a "system prompt" / "hidden instructions" phrase.
+const SHOW_VERB = '(?:revele[rsz]?|montre[rsz]?(?:-moi)?|affiche[rsz]?(?:-moi)?|donne[rsz]?(?:-moi)?|repete[rsz]?|dis-moi|ecris' +
+  '|revela(?:me)?|muestra(?:me)?|dime|ensename|repite|imprime|escribe' +
+  '|zeig(?:e)?|gib|verrate|wiederhole|nenne|schreib(?:e)?' +
+  '|rivela(?:mi)?|mostra(?:mi)?|dimmi|ripeti|stampa|scrivi' +
+  '|revele|mostre|diga|repita|imprima|escreva' +
+  '|laat|toon|geef|pokaz|ujawnij|wypisz)'
+const SECRET_PROMPT = '(?:prompt (?:du |de |del |di |do )?(?:systeme|sistema|systemowy)|systemprompt|system-prompt|systeemprompt' +
+  '|(?:instructions?|consignes|instrucciones|anweisungen|istruzioni|instrucoes|instructies|instrukcje|regles|reglas|regeln|regole|regras) (?:du |del |di |do |de )?(?:systeme|sistema|cachees?|ocultas|versteckten|geheimen|nascoste|secretes?|secretas|segrete|initiales|iniciales|iniziali|iniciais|verborgen|ukryte)' +
+  '|(?:versteckten|geheimen|internen|ursprunglichen) (?:anweisungen|regeln|instruktionen))'
+// No limits: "without restrictions" (sans, sin, ohne, senza, sem, zonder, bez) said to a model.
+const NO_LIMITS = '\\b(?:sans|sin|ohne|senza|sem|zonder|bez)(?: (?:aucune?|ninguna|ningun|jegliche|irgendwelche|alcun[ao]?|nessun[ao]?|nenhuma|qualquer|plus de|ni))? (?:restrictions?|restricciones|restriccion|einschrankungen|beschrankungen|restrizion[ei]|restricao|restricoes|regles|reglas|regeln|regole|regras|filtres?|filtros?|filter|filtri|limites?|limits?|grenzen|limiti|censure|censura|zensur|ogranicze[nń])\\b'
+const AI_CONTEXT = '\\b(?:ia|ki|ai|tu es|tu seras|reponds?|reponde[sz]|eres|responde[sn]?|du bist|antworte|beantworte|sei|rispondi|voce e|responda|je bent|antwoord|jestes|odpowiadaj|modo|mode|modus|modalita|dan)\\b'
+
+export const MULTILINGUAL_RULES: Rule[] = [
+  rule('instruction_override', 'ignore_previous_i18n', `\\b${IGNORE_VERB}\\b[^.?!\\n]{0,30}\\b${ORDERS_WORD}\\b`),
+  rule('instruction_override', 'forget_everything_i18n', '\\b(?:oublie|oubliez) tout\\b|\\b(?:olvida|olvide) todo (?:lo (?:anterior|que))|\\bvergiss (?:alles|alle)\\b|\\bdimentica tutto\\b|\\b(?:esqueca|esquece) tudo\\b'),
+  rule('system_prompt_extraction', 'reveal_prompt_i18n', `\\b${SHOW_VERB}\\b[^.?!\\n]{0,30}${SECRET_PROMPT}`),
+  rule('system_prompt_extraction', 'repeat_above_i18n', '\\b(?:repete[rsz]?|repite|wiederhole|ripeti|repita|herhaal|powtorz)\\b[^.?!\\n]{0,20}\\b(?:le texte|el texto|den text|il testo|o texto|de tekst|tekst)\\b[^.?!\\n]{0,20}\\b(?:ci-dessus|au-dessus|de arriba|anterior|oben|daruber|sopra|precedente|acima|hierboven|powyzej)'),
+  rule('role_play_jailbreak', 'no_restrictions_i18n', NO_LIMITS, { also: [AI_CONTEXT] }),
+  rule('role_play_jailbreak', 'developer_mode_i18n', '\\b(?:mode (?:developpeur|debogage|debug|dieu|administrateur|sans restrictions?)|modo (?:desarrollador|desenvolvedor|programador|depuracion|depuracao|dios|deus|administrador|sin restricciones|sem restricoes)|(?:entwickler|debug|gott|admin)-?modus|modalita (?:sviluppatore|debug|dio|amministratore|senza restrizioni)|ontwikkelaarsmodus|tryb (?:dewelopera|programisty))\\b',
+    { unless: '^(?=[\\s\\S]*\\b(?:android|iphone|handy|telefono|telefone|movil|celular|smartphone|windows|chrome|xbox|playstation|einstellungen|ajustes|configuracoes|impostazioni|parametres)\\b)(?![\\s\\S]*\\b(?:ia|ki|ai|filtres?|filtros?|filter|filtri|restric|censur|zensur)\\w*)' }),
+  rule('instruction_override', 'ignore_previous_ru', '(?:игнорируй|игнорируйте|забудь|забудьте|не обращай внимания на)[^.?!\\n]{0,30}(?:инструкци|правил|указани)'),
+  rule('system_prompt_extraction', 'reveal_prompt_ru', '(?:покажи|выведи|раскрой|напиши|повтори)[^.?!\\n]{0,30}(?:системн\\S* (?:промпт|инструкци|подсказ)|скрыт\\S* инструкци)'),
+  rule('instruction_override', 'ignore_previous_zh', '(?:忽略|无视|忘记|忽视|不要理会)[^。！？\\n]{0,12}(?:指令|指示|说明|规则|提示)'),
+  rule('system_prompt_extraction', 'reveal_prompt_zh', '(?:告诉|显示|输出|透露|给我|重复|打印)[^。！？\\n]{0,12}(?:系统提示|系统指令|初始指令|隐藏指令)')
+]
