@@ -84,6 +84,8 @@ export const ConfigSchema = Type.Object({
   TF_SERVING_GRPC_URL: Type.String({ default: '', description: 'TF Serving gRPC address (host:8500); empty: disabled' }),
   TF_SERVING_MODEL: Type.String({ default: 'iris', minLength: 1 }),
   TF_SERVING_PROTOCOL: StringEnum(['rest', 'grpc'], { default: 'rest' }),
+  UPSTREAM_BREAKER_THRESHOLD: Type.Integer({ default: 5, minimum: 1, description: 'Triton, TF Serving and MLflow: consecutive connection failures or deadlines that open the circuit' }),
+  UPSTREAM_BREAKER_COOLDOWN_MS: Type.Integer({ default: 5000, minimum: 10, description: 'Triton, TF Serving and MLflow: how long an open circuit answers 503 at once before one probe' }),
   SERVING_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 1, description: 'deadline of every call to Triton, TF Serving and our own fronts' }),
   // local: answer from the in-process ONNX model, marked fallback, when Triton or TF Serving is down.
   SERVING_FALLBACK: StringEnum(['none', 'local'], { default: 'none' }),

@@ -30,7 +30,8 @@ function coded (err: unknown): { code?: string, name?: string, message: string, 
 
 /** Whether an error already speaks the vocabulary (a GW_ code). */
 export function isCoded (err: unknown): boolean {
-  return coded(err).code?.startsWith('GW_') === true
+  const code: unknown = coded(err).code
+  return typeof code === 'string' && code.startsWith('GW_')
 }
 
 export interface Deadlines { connectTimeoutMs: number, firstByteTimeoutMs: number, idleTimeoutMs: number }
