@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 
 // hang: every request (health probes included) is read and never answered, as by a SIGSTOPped
-// Ollama; stall: a streamed answer sends its headers and first chunk, then nothing.
-export type DoubleMode = 'ok' | 'error-mid-stream' | 'dead' | 'malformed' | 'busy' | 'hang' | 'stall'
+// Ollama; hang-embed: only /api/embed hangs; stall: a streamed answer sends its headers and first
+// chunk, then nothing.
+export type DoubleMode = 'ok' | 'error-mid-stream' | 'dead' | 'malformed' | 'busy' | 'hang' | 'hang-embed' | 'stall'
 
 export interface DoubleOptions { latencyMs?: number, models?: string[], port?: number, dims?: number }
 
@@ -69,7 +70,7 @@ export async function startOllamaDouble (t: Test | null = null, opts: DoubleOpti
     received[path] = (received[path] ?? 0) + 1
     pending[path] = (pending[path] ?? 0) + 1
     res.on('close', () => { pending[path]-- })
-    if (mode.kind === 'hang') return
+    if (mode.kind === 'hang' || (mode.kind === 'hang-embed' && path === '/api/embed')) return
     if (req.method === 'GET' && path === '/') return send(res, 200, 'Ollama is running', 'text/plain')
     if (req.method === 'GET' && path === '/api/version') return send(res, 200, { version: '0.5.1' })
     if (req.method === 'GET' && path === '/api/tags') return send(res, 200, { models: [...models].map((name) => ({ name, model: name, size: 1, digest: 'sha256:0', details: { family: 'llama' } })) })
