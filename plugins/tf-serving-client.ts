@@ -51,7 +51,7 @@ export default fp(async function tfServingClientPlugin (fastify) {
   health.register('tf_serving', async () => {
     if (!tfs.enabled) return { status: 'disabled', critical: false }
     if (!tfs.restConfigured) return { status: 'up', critical: false, protocol: 'grpc', note: 'gRPC only: status is checked on use' }
-    const status = await tfs.status(tfs.model).catch((err: Error) => err)
+    const status = await tfs.probe(() => tfs.status(tfs.model)).catch((err: Error) => err)
     if (status instanceof Error) return { status: 'down', critical: false, error: status.message }
     const available = status.model_version_status.filter((v) => v.state === 'AVAILABLE').map((v) => v.version)
     return { status: available.length > 0 ? 'up' : 'degraded', critical: false, model: tfs.model, versions: available, protocol: tfs.protocol }

@@ -54,7 +54,7 @@ export default fp(async function tritonClientPlugin (fastify) {
   fastify.decorate('tritonClient', triton)
   health.register('triton', async () => {
     if (!triton.enabled) return { status: 'disabled', critical: false }
-    const ready = await triton.modelReady(triton.model).catch((err: Error) => err)
+    const ready = await triton.probe(() => triton.modelReady(triton.model)).catch((err: Error) => err)
     if (ready instanceof Error) return { status: 'down', critical: false, error: ready.message }
     return { status: ready ? 'up' : 'degraded', critical: false, model: triton.model, model_ready: ready, protocol: triton.protocol }
   })

@@ -73,6 +73,8 @@ export function createKServeClient (opts: KServeClientOptions) {
     upstream: opts.upstream,
     /** The HTTP upstream's breaker (null without an HTTP URL). */
     breaker: upstream?.breaker ?? null,
+    /** Single flight for health checks: polls share the pending probe instead of piling up calls. */
+    probe: async <T>(fn: () => Promise<T>): Promise<T> => upstream === null ? await fn() : await upstream.probe(fn),
     httpConfigured: httpBase !== undefined && httpBase !== '',
     grpcConfigured: grpcClient !== null,
 

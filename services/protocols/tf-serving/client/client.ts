@@ -65,6 +65,8 @@ export function createTfServingClient (opts: TfServingClientOptions) {
     restConfigured: base !== '',
     /** The REST upstream's breaker (null without a REST URL). */
     breaker: upstream?.breaker ?? null,
+    /** Single flight for health checks: polls share the pending probe instead of piling up calls. */
+    probe: async <T>(fn: () => Promise<T>): Promise<T> => upstream === null ? await fn() : await upstream.probe(fn),
     grpcConfigured: grpcClient !== null,
 
     /** GET /v1/models/{m}[/versions/{v}]: model_version_status. */
