@@ -85,8 +85,9 @@ export function createUpstream (opts: UpstreamOptions) {
     let res: Dispatcher.ResponseData
     try {
       res = await undiciRequest(`${base}${call.path}`, {
-        method: call.method, headers: call.headers, body: call.body, dispatcher, signal: controller.signal,
-        headersTimeout: firstByteMs, bodyTimeout: opts.idleTimeoutMs
+        // undici's own bodyTimeout (300 s) stays a backstop: ours runs only while a chunk is awaited,
+        // so a slow reader downstream is not mistaken for a stalled upstream.
+        method: call.method, headers: call.headers, body: call.body, dispatcher, signal: controller.signal, headersTimeout: firstByteMs
       })
     } catch (err) {
       clearTimeout(total)
