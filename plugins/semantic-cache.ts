@@ -63,10 +63,8 @@ export default fp(async function semanticCachePlugin (fastify) {
     shared,
     minWords: config.SEMANTIC_MIN_WORDS,
     onError: syncError,
-    onSkip (reason, err) {
-      skipped.inc({ reason })
-      log.warn({ reason, err: err.message }, 'semantic cache: embedding failed; lookup skipped, answering without it')
-    },
+    // The route logs the skip with its request; the counter keeps the tally by cause.
+    onSkip (reason) { skipped.inc({ reason }) },
     record ({ hit, savedMs, best, rejected }) {
       if (best !== null) { similarity.observe(best); cache.stats.similarity(best) }
       for (const r of rejected) { rejections.inc({ reason: r }); cache.stats.guardRejected(r) }
