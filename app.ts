@@ -53,7 +53,9 @@ export async function buildApp (opts: AppOptions = {}) {
     const status = err.statusCode ?? 500
     if (status >= 500) request.log.error({ err }, err.message)
     else request.log.info({ code: err.code, message: err.message }, 'request rejected')
-    if (err.code === 'GW_QUEUE_FULL') reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+    // Upstream 503s (down, busy, circuit open) say when to come back; a full local queue too.
+    const retryAfter = (err as { retryAfterSeconds?: number }).retryAfterSeconds ?? (err.code === 'GW_QUEUE_FULL' ? RETRY_AFTER_SECONDS : undefined)
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter))
     reply.code(status).send({
       statusCode: status,
       code: err.code ?? 'GW_INTERNAL',

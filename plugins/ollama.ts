@@ -1,4 +1,4 @@
-// Ollama behind the gateway: generate, chat and embed, streaming or not, with timeouts, stable error
+// Ollama behind the gateway: generate, chat and embed, streaming or not, with per-phase deadlines, stable error
 // codes and a circuit breaker (services/llm/ollama-client.ts). https://github.com/ollama/ollama/blob/main/docs/api.md
 import fp from 'fastify-plugin'
 import { Counter, Histogram } from 'prom-client'
@@ -51,18 +51,23 @@ export default fp(async function ollamaPlugin (fastify) {
   const client = createOllamaClient({
     url: config.OLLAMA_URL,
     connectTimeoutMs: config.OLLAMA_CONNECT_TIMEOUT_MS,
-    headersTimeoutMs: config.OLLAMA_TIMEOUT_MS,
-    bodyTimeoutMs: config.OLLAMA_TIMEOUT_MS,
+    // OLLAMA_TIMEOUT_MS: the deprecated single setting, still honoured.
+    firstByteTimeoutMs: config.OLLAMA_TIMEOUT_MS ?? config.OLLAMA_FIRST_BYTE_TIMEOUT_MS,
+    idleTimeoutMs: config.OLLAMA_TIMEOUT_MS ?? config.OLLAMA_STREAM_IDLE_TIMEOUT_MS,
+    embedTimeoutMs: config.OLLAMA_EMBED_TIMEOUT_MS,
+    probeTimeoutMs: config.OLLAMA_PROBE_TIMEOUT_MS,
     breakerThreshold: config.OLLAMA_BREAKER_THRESHOLD,
     breakerCoolDownMs: config.OLLAMA_BREAKER_COOLDOWN_MS
   })
   fastify.decorate('ollama', createOllama(client, config.OLLAMA_MODEL, metrics.registry))
+  // The probe is single-flight with a short deadline: polls of a hung Ollama never pile up calls.
   health.register('ollama', async () => {
-    const base = { critical: false, url: config.OLLAMA_URL, model: config.OLLAMA_MODEL, circuit: client.breaker.state() }
+    const base = { critical: false, url: config.OLLAMA_URL, model: config.OLLAMA_MODEL }
     try {
-      return { status: 'up', ...base, version: await client.version() }
+      const version = await client.probe()
+      return { status: 'up', ...base, circuit: client.breaker.state(), version }
     } catch (err) {
-      return { status: 'down', ...base, error: (err as Error).message }
+      return { status: 'down', ...base, circuit: client.breaker.state(), error: (err as Error).message }
     }
   })
   fastify.addHook('onClose', async () => { await client.close() })

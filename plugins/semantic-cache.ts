@@ -31,6 +31,7 @@ export default fp(async function semanticCachePlugin (fastify) {
   const events = cache.recorder.events('semantic', redis === undefined ? 'memory' : 'redis')
   const similarity = new Histogram({ name: 'semantic_cache_similarity', help: 'Best candidate similarity per semantic lookup', buckets: [...SIMILARITY_BUCKETS], registers: [metrics.registry] })
   const rejections = new Counter({ name: 'semantic_cache_guard_rejections_total', help: 'Candidates above the threshold vetoed by the lexical guard', labelNames: ['reason'], registers: [metrics.registry] })
+  const skipped = new Counter({ name: 'semantic_cache_skipped_total', help: 'Lookups skipped because the embedding failed or passed its deadline, by error code', labelNames: ['reason'], registers: [metrics.registry] })
   new Gauge({ name: 'semantic_cache_entries', help: 'Entries held by this replica', registers: [metrics.registry], collect () { this.set(store.size) } })
 
   const syncError = (operation: string, err: Error) => {
@@ -62,6 +63,8 @@ export default fp(async function semanticCachePlugin (fastify) {
     shared,
     minWords: config.SEMANTIC_MIN_WORDS,
     onError: syncError,
+    // The route logs the skip with its request; the counter keeps the tally by cause.
+    onSkip (reason) { skipped.inc({ reason }) },
     record ({ hit, savedMs, best, rejected }) {
       if (best !== null) { similarity.observe(best); cache.stats.similarity(best) }
       for (const r of rejected) { rejections.inc({ reason: r }); cache.stats.guardRejected(r) }
@@ -78,7 +81,7 @@ export default fp(async function semanticCachePlugin (fastify) {
     if (!fastify.hasDecorator('ollama')) return { status: 'down', ...base, error: 'no embedder: EMBED_ONNX_DIR is empty and the ollama plugin is not loaded' }
     // The embeddings come from Ollama: without it every lookup bypasses the cache.
     try {
-      await fastify.ollama.version()
+      await fastify.ollama.probe()
       return { status: 'up', ...base }
     } catch (err) {
       return { status: 'degraded', ...base, error: `embeddings come from Ollama, which is unavailable: ${(err as Error).message}` }

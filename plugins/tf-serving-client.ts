@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
 }
 
-export interface TfServingPluginOptions { restUrl: string, grpcUrl: string, model: string, protocol: TfServingProtocol, timeoutMs: number }
+export interface TfServingPluginOptions { restUrl: string, grpcUrl: string, model: string, protocol: TfServingProtocol, timeoutMs: number, breaker?: { threshold?: number, coolDownMs?: number } }
 
 export function createTfServingClient (opts: TfServingPluginOptions) {
   const client = createClient({ ...opts, PredictionService: loadServices().PredictionService })
@@ -44,13 +44,14 @@ export function createTfServingClient (opts: TfServingPluginOptions) {
 export default fp(async function tfServingClientPlugin (fastify) {
   const { config, health } = fastify
   const tfs = createTfServingClient({
-    restUrl: config.TF_SERVING_URL, grpcUrl: config.TF_SERVING_GRPC_URL, model: config.TF_SERVING_MODEL, protocol: config.TF_SERVING_PROTOCOL, timeoutMs: config.SERVING_TIMEOUT_MS
+    restUrl: config.TF_SERVING_URL, grpcUrl: config.TF_SERVING_GRPC_URL, model: config.TF_SERVING_MODEL, protocol: config.TF_SERVING_PROTOCOL, timeoutMs: config.SERVING_TIMEOUT_MS,
+    breaker: { threshold: config.UPSTREAM_BREAKER_THRESHOLD, coolDownMs: config.UPSTREAM_BREAKER_COOLDOWN_MS }
   })
   fastify.decorate('tfServingClient', tfs)
   health.register('tf_serving', async () => {
     if (!tfs.enabled) return { status: 'disabled', critical: false }
     if (!tfs.restConfigured) return { status: 'up', critical: false, protocol: 'grpc', note: 'gRPC only: status is checked on use' }
-    const status = await tfs.status(tfs.model).catch((err: Error) => err)
+    const status = await tfs.probe(() => tfs.status(tfs.model)).catch((err: Error) => err)
     if (status instanceof Error) return { status: 'down', critical: false, error: status.message }
     const available = status.model_version_status.filter((v) => v.state === 'AVAILABLE').map((v) => v.version)
     return { status: available.length > 0 ? 'up' : 'degraded', critical: false, model: tfs.model, versions: available, protocol: tfs.protocol }

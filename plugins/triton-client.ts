@@ -17,13 +17,14 @@ export interface TritonClientOptions {
   model: string
   protocol: V2Protocol
   timeoutMs: number
+  breaker?: { threshold?: number, coolDownMs?: number }
 }
 
 /** The V2 client plus the gateway's defaults: which model and protocol, and whether it is enabled. */
 export function createTritonClient (opts: TritonClientOptions) {
   const enabled = opts.httpUrl !== '' || opts.grpcUrl !== ''
   const client = createKServeClient({
-    upstream: 'Triton', httpUrl: opts.httpUrl, grpcUrl: opts.grpcUrl, timeoutMs: opts.timeoutMs, GrpcClient: loadServices().GRPCInferenceService
+    upstream: 'Triton', httpUrl: opts.httpUrl, grpcUrl: opts.grpcUrl, timeoutMs: opts.timeoutMs, breaker: opts.breaker, GrpcClient: loadServices().GRPCInferenceService
   })
   // The configured protocol, unless only the other transport is configured.
   const protocol: V2Protocol = opts.protocol === 'grpc'
@@ -47,12 +48,13 @@ export default fp(async function tritonClientPlugin (fastify) {
     grpcUrl: config.TRITON_GRPC_URL,
     model: config.TRITON_MODEL,
     protocol: config.TRITON_PROTOCOL,
-    timeoutMs: config.SERVING_TIMEOUT_MS
+    timeoutMs: config.SERVING_TIMEOUT_MS,
+    breaker: { threshold: config.UPSTREAM_BREAKER_THRESHOLD, coolDownMs: config.UPSTREAM_BREAKER_COOLDOWN_MS }
   })
   fastify.decorate('tritonClient', triton)
   health.register('triton', async () => {
     if (!triton.enabled) return { status: 'disabled', critical: false }
-    const ready = await triton.modelReady(triton.model).catch((err: Error) => err)
+    const ready = await triton.probe(() => triton.modelReady(triton.model)).catch((err: Error) => err)
     if (ready instanceof Error) return { status: 'down', critical: false, error: ready.message }
     return { status: ready ? 'up' : 'degraded', critical: false, model: triton.model, model_ready: ready, protocol: triton.protocol }
   })

@@ -2,7 +2,7 @@
 // and the gateway's own fronts over the network (iris gRPC service, V2 HTTP). Each answer carries
 // its timing; an upstream 503/504 can fall back to the local model (SERVING_FALLBACK=local).
 import type * as grpc from '@grpc/grpc-js'
-import { UpstreamUnavailableError } from '../lib/errors.js'
+import { UpstreamBadResponseError } from '../lib/errors.js'
 import { grpcFailure } from '../lib/upstream-failures.js'
 import type { KServeClient, V2Protocol } from '../protocols/kserve/client/client.js'
 import type { TfServingProtocol } from '../protocols/tf-serving/client/client.js'
@@ -74,7 +74,7 @@ export function createRemoteServing (deps: RemoteDeps) {
         const spec = { input: 'float_input', rows: featureRow(f), nRows: 1, outputs: ['probabilities'] }
         const { value, ms } = await upstream('triton', deps.triton.protocol, () => deps.triton.infer(deps.triton.protocol, deps.triton.model, '', spec))
         const probs = value.outputs.probabilities?.data
-        if (probs === undefined) throw new UpstreamUnavailableError('Triton', 'no probabilities output')
+        if (probs === undefined) throw new UpstreamBadResponseError('Triton', 'no probabilities output')
         return { ...fromProbabilities(probs, deps.classes()), serving_infrastructure: 'triton_inference_server', model_version: value.modelVersion, response_time_ms: ms, batch_size: 1, protocol: deps.triton.protocol }
       })
     },
@@ -117,7 +117,7 @@ export function createRemoteServing (deps: RemoteDeps) {
       const spec = { input: 'float_input', rows: featureRow(f), nRows: 1, outputs: ['probabilities'] }
       const { value, ms } = await upstream('v2_http', 'http-json', () => client.infer('http-json', model, '', spec))
       const probs = value.outputs.probabilities?.data
-      if (probs === undefined) throw new UpstreamUnavailableError('HTTP inference server', 'no probabilities output')
+      if (probs === undefined) throw new UpstreamBadResponseError('HTTP inference server', 'no probabilities output')
       return { ...fromProbabilities(probs, deps.classes()), protocol: 'HTTP', processing_time_ms: ms, target }
     }
   }

@@ -1,104 +1,67 @@
-// A client of Ollama's native API (/api/generate, /api/chat, /api/embed) on an undici Pool, with
-// timeouts, stable error codes (after @fastify/reply-from: refused -> 503, timeout -> 504, bad
-// answer -> 502, unknown model -> 404) and a circuit breaker that stops hammering a dead server.
-import { Pool, type Dispatcher } from 'undici'
-import { createCircuitBreaker } from '../lib/circuit-breaker.js'
-import {
-  CircuitOpenError, UpstreamBadResponseError, UpstreamNotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError
-} from '../lib/errors.js'
+// A client of Ollama's native API (/api/generate, /api/chat, /api/embed) on the upstream factory
+// (services/lib/upstream.ts): deadlines per phase (connect, first byte, gap between streamed chunks),
+// a short one for embeddings and health probes, the shared failure codes and a circuit breaker
+// that stops hammering a dead or hung server.
+import type { Dispatcher } from 'undici'
+import { UpstreamBadResponseError } from '../lib/errors.js'
+import { createUpstream } from '../lib/upstream.js'
 import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse } from './types.js'
 
 export interface OllamaClientOptions {
   url: string
+  dispatcher?: Dispatcher
   connections?: number
   connectTimeoutMs: number
-  headersTimeoutMs: number
-  bodyTimeoutMs: number
+  /** To the answer's headers: the whole answer when not streaming (Ollama sends it in one piece). */
+  firstByteTimeoutMs: number
+  /** Between two streamed chunks. */
+  idleTimeoutMs: number
+  /** Whole /api/embed call: past it the semantic cache is skipped, not the answer. */
+  embedTimeoutMs?: number
+  /** Whole /api/version call of a health probe. */
+  probeTimeoutMs?: number
   breakerThreshold: number
   breakerCoolDownMs: number
 }
 
 const NAME = 'Ollama'
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+
+type Body = { model?: string, [key: string]: unknown }
 
 export function createOllamaClient (opts: OllamaClientOptions) {
-  const pool = new Pool(opts.url, {
+  const upstream = createUpstream({
+    name: NAME,
+    url: opts.url,
+    dispatcher: opts.dispatcher,
     connections: opts.connections ?? 64,
-    connect: { timeout: opts.connectTimeoutMs },
-    headersTimeout: opts.headersTimeoutMs,
-    bodyTimeout: opts.bodyTimeoutMs,
-    keepAliveTimeout: 30_000
+    connectTimeoutMs: opts.connectTimeoutMs,
+    firstByteTimeoutMs: opts.firstByteTimeoutMs,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    breaker: { threshold: opts.breakerThreshold, coolDownMs: opts.breakerCoolDownMs }
   })
-  const breaker = createCircuitBreaker({ threshold: opts.breakerThreshold, coolDownMs: opts.breakerCoolDownMs })
-
-  function transportError (err: unknown): Error {
-    const code = (err as { code?: string }).code ?? ''
-    if (TIMEOUT_CODES.has(code)) {
-      const ms = code === 'UND_ERR_CONNECT_TIMEOUT' ? opts.connectTimeoutMs : code === 'UND_ERR_BODY_TIMEOUT' ? opts.bodyTimeoutMs : opts.headersTimeoutMs
-      return new UpstreamTimeoutError(NAME, ms, { cause: err })
-    }
-    return new UpstreamUnavailableError(NAME, `${code === '' ? '' : code + ' '}${(err as Error).message} (${opts.url})`, { cause: err })
-  }
-
-  function statusError (status: number, text: string, model: string | undefined): Error {
-    let message = text
-    try { message = (JSON.parse(text) as { error?: string }).error ?? text } catch {}
-    if (status === 404) return new UpstreamNotFoundError(NAME, model ?? '', message)
-    if (status === 400) return new UpstreamRejectedError(NAME, message)
-    if (status === 503 || status === 429) return new UpstreamUnavailableError(NAME, message)
-    return new UpstreamBadResponseError(NAME, `HTTP ${status}: ${message}`)
-  }
-
-  async function send (method: 'GET' | 'POST', path: string, body?: { model?: string, [key: string]: unknown }): Promise<Dispatcher.ResponseData> {
-    if (!breaker.allow()) throw new CircuitOpenError(NAME, breaker.failures, breaker.retryInMs())
-    let res: Dispatcher.ResponseData
-    try {
-      res = await pool.request({ method, path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-    } catch (err) {
-      breaker.failure()
-      throw transportError(err)
-    }
-    breaker.success()
-    if (res.statusCode >= 400) throw statusError(res.statusCode, await res.body.text().catch(() => ''), body?.model)
-    return res
-  }
-
-  async function json<T> (path: string, body: { model?: string, [key: string]: unknown }): Promise<T> {
-    const res = await send('POST', path, body)
-    let text: string
-    try {
-      text = await res.body.text()
-    } catch (err) {
-      throw transportError(err)
-    }
-    try {
-      return JSON.parse(text) as T
-    } catch {
-      throw new UpstreamBadResponseError(NAME, `unparseable JSON from ${path}: ${text.slice(0, 80)}`)
-    }
-  }
+  const embedMs = opts.embedTimeoutMs ?? opts.firstByteTimeoutMs
+  const probeMs = opts.probeTimeoutMs ?? Math.min(opts.firstByteTimeoutMs, 1000)
+  const post = (path: string, body: Body, deadlineMs?: number) => ({
+    method: 'POST' as const, path, model: body.model, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    ...(deadlineMs === undefined ? {} : { firstByteTimeoutMs: deadlineMs, totalTimeoutMs: deadlineMs })
+  })
 
   /** NDJSON chunks of a streaming answer; an {"error"} line or a missing final chunk throws. */
-  async function * ndjson<T extends { done?: boolean }> (path: string, body: { model?: string, [key: string]: unknown }): AsyncGenerator<T> {
-    const res = await send('POST', path, body)
+  async function * ndjson<T extends { done?: boolean }> (path: string, body: Body): AsyncGenerator<T> {
+    const res = await upstream.stream(post(path, body))
     let buffered = ''
     let finished = false
-    try {
-      for await (const piece of res.body) {
-        buffered += piece.toString()
-        let newline: number
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim()
-          buffered = buffered.slice(newline + 1)
-          if (line === '') continue
-          const chunk = parseLine<T>(line)
-          finished ||= chunk.done === true
-          yield chunk
-        }
+    for await (const piece of res.body) {
+      buffered += piece.toString()
+      let newline: number
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim()
+        buffered = buffered.slice(newline + 1)
+        if (line === '') continue
+        const chunk = parseLine<T>(line)
+        finished ||= chunk.done === true
+        yield chunk
       }
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== undefined) throw err
-      throw transportError(err)
     }
     if (buffered.trim() !== '') {
       const chunk = parseLine<T>(buffered.trim())
@@ -108,19 +71,25 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     if (!finished) throw new UpstreamBadResponseError(NAME, 'the stream ended before its final chunk')
   }
 
+  async function version (timeoutMs = probeMs): Promise<string> {
+    const answer = await upstream.json<{ version?: unknown }>({ method: 'GET', path: '/api/version', firstByteTimeoutMs: timeoutMs, totalTimeoutMs: timeoutMs })
+    if (typeof answer.version !== 'string') throw new UpstreamBadResponseError(NAME, '/api/version has no version')
+    return answer.version
+  }
+
   return {
     url: opts.url,
-    breaker,
-    generate: (req: GenerateRequest) => json<GenerateResponse>('/api/generate', { ...req, stream: false }),
-    chat: (req: ChatRequest) => json<ChatResponse>('/api/chat', { ...req, stream: false }),
-    embed: (req: EmbedRequest) => json<EmbedResponse>('/api/embed', { ...req }),
+    breaker: upstream.breaker,
+    upstream,
+    generate: async (req: GenerateRequest) => await upstream.json<GenerateResponse>(post('/api/generate', { ...req, stream: false })),
+    chat: async (req: ChatRequest) => await upstream.json<ChatResponse>(post('/api/chat', { ...req, stream: false })),
+    embed: async (req: EmbedRequest) => await upstream.json<EmbedResponse>(post('/api/embed', { ...req }, embedMs)),
     generateStream: (req: GenerateRequest) => ndjson<GenerateResponse>('/api/generate', { ...req, stream: true }),
     chatStream: (req: ChatRequest) => ndjson<ChatResponse>('/api/chat', { ...req, stream: true }),
-    async version (): Promise<string> {
-      const res = await send('GET', '/api/version')
-      return ((await res.body.json()) as { version: string }).version
-    },
-    close: () => pool.close()
+    version,
+    /** The server's version for /health: one call in flight at a time, under the short probe deadline. */
+    probe: async (): Promise<string> => await upstream.probe(async () => await version()),
+    close: async () => { await upstream.close() }
   }
 }
 

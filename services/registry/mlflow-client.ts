@@ -1,10 +1,12 @@
 // Client of an MLflow tracking server's REST API (`/api/2.0/mlflow/...`) and its artifact proxy
 // (`/api/2.0/mlflow-artifacts/artifacts/...`, served with `mlflow server --serve-artifacts`, the
-// default). Every call has a deadline. An MLflow error answer (`{"error_code", "message"}`) becomes
-// an MlflowApiError with both; no answer at all becomes the gateway's 503/504 naming MLflow.
-import { Agent, request, type Dispatcher } from 'undici'
+// default), through the upstream factory (services/lib/upstream.ts: deadlines, breaker, injectable
+// dispatcher). An MLflow error answer (`{"error_code", "message"}`) becomes an MlflowApiError with
+// both; no answer at all becomes the gateway's 503/504 naming MLflow.
+import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError, UpstreamUnavailableError } from '../lib/errors.js'
-import { networkFailure } from '../lib/upstream-failures.js'
+import { createUpstream, type UpstreamOptions } from '../lib/upstream.js'
+import { retryAfter } from '../lib/upstream-failures.js'
 
 export class MlflowApiError extends Error {
   constructor (readonly status: number, readonly errorCode: string, message: string) {
@@ -15,25 +17,26 @@ export class MlflowApiError extends Error {
 
 export interface ArtifactFile { path: string, is_dir?: boolean, file_size?: number }
 
-export interface MlflowClientOptions { trackingUri: string, timeoutMs: number }
+export interface MlflowClientOptions {
+  trackingUri: string
+  timeoutMs: number
+  /** Tests may pass a MockAgent; default: an Agent owned by the client. */
+  dispatcher?: Dispatcher
+  breaker?: UpstreamOptions['breaker']
+}
 
 export function createMlflowClient (opts: MlflowClientOptions) {
   const base = opts.trackingUri.replace(/\/+$/, '')
   if (!/^https?:\/\//.test(base)) throw new Error(`MLFLOW_TRACKING_URI must be an http(s) URL, got '${opts.trackingUri}'`)
   const upstream = `MLflow at ${base}`
-  const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: opts.timeoutMs })
+  const http = createUpstream({
+    name: upstream, url: base, dispatcher: opts.dispatcher, connections: 16, breaker: opts.breaker,
+    connectTimeoutMs: opts.timeoutMs, firstByteTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs, totalTimeoutMs: opts.timeoutMs
+  })
 
-  async function send (method: Dispatcher.HttpMethod, url: string, body?: string | Uint8Array, contentType?: string): Promise<{ status: number, bytes: Buffer, type: string }> {
-    try {
-      const res = await request(url, {
-        method, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs),
-        ...(body === undefined ? {} : { body, headers: { 'content-type': contentType ?? 'application/json' } })
-      })
-      const bytes = Buffer.from(await res.body.arrayBuffer())
-      return { status: res.statusCode, bytes, type: String(res.headers['content-type'] ?? '') }
-    } catch (err) {
-      throw networkFailure(upstream, err, opts.timeoutMs)
-    }
+  async function send (method: Dispatcher.HttpMethod, path: string, body?: string | Uint8Array, contentType?: string): Promise<{ status: number, bytes: Buffer, type: string }> {
+    const res = await http.request({ method, path, ...(body === undefined ? {} : { body, headers: { 'content-type': contentType ?? 'application/json' } }) })
+    return { status: res.statusCode, bytes: res.body, type: String(res.headers['content-type'] ?? '') }
   }
 
   /** MLflow's own error answer, or (for text answers such as the host-header check's 403) the gateway's mapping. */
@@ -43,7 +46,7 @@ export function createMlflowClient (opts: MlflowClientOptions) {
     try { parsed = JSON.parse(text) as { error_code?: string, message?: string } } catch {}
     if (parsed?.error_code !== undefined) return new MlflowApiError(status, parsed.error_code, parsed.message ?? '')
     const detail = text.slice(0, 300).trim() || 'no body'
-    if (status === 503) return new UpstreamUnavailableError(upstream, detail)
+    if (status === 503) return retryAfter(new UpstreamUnavailableError(upstream, detail))
     return new UpstreamBadResponseError(upstream, `HTTP ${status}: ${detail}`)
   }
 
@@ -62,19 +65,19 @@ export function createMlflowClient (opts: MlflowClientOptions) {
     const s = q.toString()
     return s === '' ? '' : `?${s}`
   }
-  const artifactUrl = (path: string) => `${base}/api/2.0/mlflow-artifacts/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`
+  const artifactUrl = (path: string) => `/api/2.0/mlflow-artifacts/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`
 
   return {
     upstream,
     trackingUri: base,
     /** GET with query-string parameters, e.g. get('registered-models/get', { name }). */
     async get<T> (endpoint: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
-      const r = await send('GET', `${base}/api/2.0/mlflow/${endpoint}${query(params)}`)
+      const r = await send('GET', `/api/2.0/mlflow/${endpoint}${query(params)}`)
       return json<T>(r.status, r.bytes)
     },
     /** POST, PATCH and DELETE take a JSON body (MLflow answers 400 to any other content type). */
     async call<T> (method: 'POST' | 'PATCH' | 'DELETE', endpoint: string, body: unknown): Promise<T> {
-      const r = await send(method, `${base}/api/2.0/mlflow/${endpoint}`, JSON.stringify(body))
+      const r = await send(method, `/api/2.0/mlflow/${endpoint}`, JSON.stringify(body))
       return json<T>(r.status, r.bytes)
     },
     /** Uploads one file through the artifact proxy; `path` is relative to the artifacts destination. */
@@ -89,7 +92,7 @@ export function createMlflowClient (opts: MlflowClientOptions) {
     },
     /** Every file under a directory of the artifact store, paths relative to `dir` (the proxy lists basenames). */
     async listArtifacts (dir: string): Promise<string[]> {
-      const r = await send('GET', `${base}/api/2.0/mlflow-artifacts/artifacts${query({ path: dir })}`)
+      const r = await send('GET', `/api/2.0/mlflow-artifacts/artifacts${query({ path: dir })}`)
       const { files = [] } = json<{ files?: ArtifactFile[] }>(r.status, r.bytes)
       const out: string[] = []
       for (const f of files) {
@@ -99,7 +102,8 @@ export function createMlflowClient (opts: MlflowClientOptions) {
       }
       return out
     },
-    close: () => agent.close()
+    breaker: http.breaker,
+    close: async () => { await http.close() }
   }
 }
 

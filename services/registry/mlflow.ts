@@ -37,6 +37,8 @@ interface MlflowRun { info: { run_id: string, artifact_uri: string }, data?: { m
 export interface MlflowRegistryOptions {
   trackingUri: string
   timeoutMs: number
+  /** The MLflow upstream's circuit breaker (defaults: 5 failures, 10 s). */
+  breaker?: { threshold?: number, coolDownMs?: number }
   /** Local directory for downloaded artifacts. */
   cacheDir: string
   /** Experiment that holds the runs of versions registered through the gateway. */
@@ -56,7 +58,7 @@ function paramValue (value: string): unknown {
 }
 
 export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBackend {
-  const client = createMlflowClient({ trackingUri: opts.trackingUri, timeoutMs: opts.timeoutMs })
+  const client = createMlflowClient({ trackingUri: opts.trackingUri, timeoutMs: opts.timeoutMs, breaker: opts.breaker })
   const locked = createKeyedQueue()
   const runs = new Map<string, { metrics: Record<string, number>, params: Record<string, unknown> }>()
   let experimentId: Promise<string> | null = null

@@ -7,7 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 
-export type DoubleMode = 'ok' | 'error-mid-stream' | 'dead' | 'malformed' | 'busy'
+// hang: every request (health probes included) is read and never answered, as by a SIGSTOPped
+// Ollama; hang-embed: only /api/embed hangs; stall: a streamed answer sends its headers and first
+// chunk, then nothing.
+export type DoubleMode = 'ok' | 'error-mid-stream' | 'dead' | 'malformed' | 'busy' | 'hang' | 'hang-embed' | 'stall'
 
 export interface DoubleOptions { latencyMs?: number, models?: string[], port?: number, dims?: number }
 
@@ -58,8 +61,16 @@ export async function startOllamaDouble (t: Test | null = null, opts: DoubleOpti
     }
   }
 
+  /** Requests received and not yet answered or abandoned, by path. */
+  const pending: Record<string, number> = {}
+  const received: Record<string, number> = {}
+
   async function handle (req: IncomingMessage, res: ServerResponse, raw: string) {
     const path = req.url ?? '/'
+    received[path] = (received[path] ?? 0) + 1
+    pending[path] = (pending[path] ?? 0) + 1
+    res.on('close', () => { pending[path]-- })
+    if (mode.kind === 'hang' || (mode.kind === 'hang-embed' && path === '/api/embed')) return
     if (req.method === 'GET' && path === '/') return send(res, 200, 'Ollama is running', 'text/plain')
     if (req.method === 'GET' && path === '/api/version') return send(res, 200, { version: '0.5.1' })
     if (req.method === 'GET' && path === '/api/tags') return send(res, 200, { models: [...models].map((name) => ({ name, model: name, size: 1, digest: 'sha256:0', details: { family: 'llama' } })) })
@@ -96,6 +107,7 @@ export async function startOllamaDouble (t: Test | null = null, opts: DoubleOpti
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' })
     for (const [i, token] of tokens.entries()) {
+      if (mode.kind === 'stall' && i === 1) return
       if (mode.kind === 'error-mid-stream' && i === 2) {
         res.end(JSON.stringify({ error: 'the model failed to generate a response' }) + '\n')
         return
@@ -139,7 +151,7 @@ export async function startOllamaDouble (t: Test | null = null, opts: DoubleOpti
   const port = (server.address() as AddressInfo).port
   const close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
   t?.teardown(close)
-  return { url: `http://127.0.0.1:${port}`, port, calls, log, mode, close }
+  return { url: `http://127.0.0.1:${port}`, port, calls, received, pending, log, mode, close }
 }
 
 function send (res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8') {

@@ -36,11 +36,13 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
     const elapsed = () => Math.round((performance.now() - start) * 100) / 100
 
     let semantic: Awaited<ReturnType<typeof semanticCache.lookup>> = null
+    let embedFailed = false
     const { value, status } = await cache.wrap(cache.key('chat-semantic', [scope, prompt]), async () => {
       if (semanticCache.enabled && !fresh) {
         // A failing embedder costs the semantic lookup, not the answer.
         semantic = await semanticCache.lookup(scope, prompt).catch((err: Error) => {
           log.warn({ err: err.message }, 'semantic cache lookup failed; answering without it')
+          embedFailed = true
           return null
         })
         if (semantic?.hit === true) return { ...(semantic.entry.response as Answer), matched: semantic.entry.prompt, score: semantic.score }
@@ -48,7 +50,8 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
       const genStart = performance.now()
       const answer = await generate({ prompt, model, system, options })
       if (answer.complete && semanticCache.enabled) {
-        const vector = semantic?.vector ?? await semanticCache.embed(prompt).catch(() => null)
+        // After a failed embedding, do not wait on the embedder a second time.
+        const vector = semantic?.vector ?? (embedFailed ? null : await semanticCache.embed(prompt).catch(() => null))
         if (vector !== null) await semanticCache.remember(scope, prompt, vector, answer, performance.now() - genStart)
       }
       return { ...answer, matched: null, score: semantic?.hit === false ? semantic.best : null }

@@ -30,6 +30,8 @@ export function createSemanticCache (deps: {
   minWords: number
   record: (event: { hit: boolean, savedMs?: number, best: number | null, rejected: string[] }) => void
   onError: (operation: string, err: Error) => void
+  /** A lookup skipped because the embedding failed or passed its deadline; the request goes on. */
+  onSkip?: (reason: string, err: Error) => void
 }) {
   const { embedder, store, shared } = deps
   return {
@@ -47,7 +49,13 @@ export function createSemanticCache (deps: {
     async lookup (scope: string, prompt: string) {
       if (words(prompt).length < deps.minWords) return null
       const start = performance.now()
-      const [vector] = await embedder.embed([prompt])
+      let vector: Float32Array
+      try {
+        [vector] = await embedder.embed([prompt])
+      } catch (err) {
+        deps.onSkip?.((err as { code?: string }).code ?? 'error', err as Error)
+        throw err
+      }
       const result = store.lookup(scope, prompt, vector)
       const lookupMs = performance.now() - start
       deps.record(result.hit

@@ -1,11 +1,13 @@
 // A KServe V2 client for one server (Triton, or any V2 endpoint such as the gateway itself):
 // HTTP with undici (JSON or the binary tensor extension) and gRPC with grpc-js
 // (inference.GRPCInferenceService, raw_input_contents / raw_output_contents). Every call has a
-// deadline; failures become the gateway's coded errors (services/lib/upstream-failures.ts).
+// deadline; HTTP goes through the upstream factory (services/lib/upstream.ts: injectable dispatcher,
+// breaker), and every failure speaks its vocabulary (services/lib/upstream-failures.ts).
 import * as grpc from '@grpc/grpc-js'
-import { Agent, request } from 'undici'
+import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
-import { grpcFailure, networkFailure, statusFailure } from '../../../lib/upstream-failures.js'
+import { createUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
+import { errorMessage, grpcFailure, isCoded, statusFailure } from '../../../lib/upstream-failures.js'
 import { binaryRequest, decodeGrpcResponse, decodeHttpResponse, grpcRequest, jsonRequest, type DecodedOutputs, type GrpcInferResponse, type InferSpec } from './encoding.js'
 
 export type V2Protocol = 'http-json' | 'http-binary' | 'grpc'
@@ -20,6 +22,9 @@ export interface KServeClientOptions {
   GrpcClient: grpc.ServiceClientConstructor
   maxMessageBytes?: number
   connections?: number
+  /** HTTP transport (tests may pass a MockAgent); default: an Agent owned by the client. */
+  dispatcher?: Dispatcher
+  breaker?: UpstreamOptions['breaker']
 }
 
 export interface InferResult { modelName: string, modelVersion: string, outputs: DecodedOutputs }
@@ -28,7 +33,13 @@ type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err:
 
 export function createKServeClient (opts: KServeClientOptions) {
   const httpBase = opts.httpUrl?.replace(/\/+$/, '')
-  const agent = new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 10_000 })
+  // One deadline for every phase: SERVING_TIMEOUT_MS bounds the whole call.
+  const upstream = httpBase === undefined || httpBase === ''
+    ? null
+    : createUpstream({
+      name: opts.upstream, url: httpBase, dispatcher: opts.dispatcher, connections: opts.connections ?? 64, breaker: opts.breaker, passClientErrors: false,
+      connectTimeoutMs: opts.timeoutMs, firstByteTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs, totalTimeoutMs: opts.timeoutMs
+    })
   const max = opts.maxMessageBytes ?? 64 * 1024 * 1024
   const grpcClient = opts.grpcUrl !== undefined && opts.grpcUrl !== ''
     ? new opts.GrpcClient(opts.grpcUrl.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure(), {
@@ -37,25 +48,10 @@ export function createKServeClient (opts: KServeClientOptions) {
     : null
 
   async function http (method: 'GET' | 'POST', path: string, model: string, body?: Buffer | string, headers: Record<string, string> = {}) {
-    if (httpBase === undefined || httpBase === '') throw new UpstreamNotConfiguredError(opts.upstream, 'its HTTP URL')
-    let res
-    try {
-      res = await request(`${httpBase}${path}`, { method, body, headers, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs) })
-    } catch (err) {
-      throw networkFailure(opts.upstream, err, opts.timeoutMs)
-    }
-    let buf: Buffer
-    try {
-      buf = Buffer.from(await res.body.arrayBuffer())
-    } catch (err) {
-      throw networkFailure(opts.upstream, err, opts.timeoutMs)
-    }
-    if (res.statusCode >= 400) {
-      let message = buf.toString('utf8')
-      try { message = (JSON.parse(message) as { error?: string }).error ?? message } catch {}
-      throw statusFailure(opts.upstream, res.statusCode, message, model)
-    }
-    return { status: res.statusCode, headers: res.headers, body: buf }
+    if (upstream === null) throw new UpstreamNotConfiguredError(opts.upstream, 'its HTTP URL')
+    const res = await upstream.request({ method, path, model, body, headers })
+    if (res.statusCode >= 400) throw statusFailure(opts.upstream, res.statusCode, errorMessage(res.body.toString('utf8')), { model, passClientErrors: false })
+    return { status: res.statusCode, headers: res.headers, body: res.body }
   }
 
   function grpcCall<T> (method: string, req: unknown, model: string): Promise<T> {
@@ -75,6 +71,10 @@ export function createKServeClient (opts: KServeClientOptions) {
 
   return {
     upstream: opts.upstream,
+    /** The HTTP upstream's breaker (null without an HTTP URL). */
+    breaker: upstream?.breaker ?? null,
+    /** Single flight for health checks: polls share the pending probe instead of piling up calls. */
+    probe: async <T>(fn: () => Promise<T>): Promise<T> => upstream === null ? await fn() : await upstream.probe(fn),
     httpConfigured: httpBase !== undefined && httpBase !== '',
     grpcConfigured: grpcClient !== null,
 
@@ -92,7 +92,7 @@ export function createKServeClient (opts: KServeClientOptions) {
           return (await http('GET', `${modelPath(model, version)}/ready`, model)).status === 200
         } catch (err) {
           const code = (err as { code?: string }).code
-          if (code === 'GW_UPSTREAM_UNAVAILABLE' || code === 'GW_UPSTREAM_TIMEOUT' || code === 'GW_UPSTREAM_NOT_CONFIGURED') throw err
+          if (code === 'GW_UPSTREAM_UNAVAILABLE' || code === 'GW_UPSTREAM_TIMEOUT' || code === 'GW_UPSTREAM_NOT_CONFIGURED' || code === 'GW_CIRCUIT_OPEN') throw err
           return false
         }
       }
@@ -125,15 +125,14 @@ export function createKServeClient (opts: KServeClientOptions) {
         const { json, outputs } = decodeHttpResponse(res.body, header === undefined ? undefined : Number(header))
         return { modelName: json.model_name, modelVersion: json.model_version ?? '', outputs }
       } catch (err) {
-        if ((err as { code?: string }).code?.startsWith('GW_') === true) throw err
+        if (isCoded(err)) throw err
         throw new UpstreamBadResponseError(opts.upstream, (err as Error).message)
       }
     },
 
     async close () {
       grpcClient?.close()
-      // destroy, not close: a request abandoned at its deadline must not hold the shutdown.
-      await agent.destroy()
+      await upstream?.close()
     }
   }
 }

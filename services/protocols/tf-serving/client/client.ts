@@ -1,10 +1,12 @@
 // Client of TensorFlow Serving: REST `:predict` (row "instances" or columnar "inputs"), model
 // status and metadata, and gRPC PredictionService/Predict with TensorProto. Every call has a
-// deadline; failures become the gateway's coded errors (services/lib/upstream-failures.ts).
+// deadline; REST goes through the upstream factory (services/lib/upstream.ts: injectable dispatcher,
+// breaker), and every failure speaks its vocabulary (services/lib/upstream-failures.ts).
 import * as grpc from '@grpc/grpc-js'
-import { Agent, request } from 'undici'
+import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
-import { grpcFailure, networkFailure, statusFailure } from '../../../lib/upstream-failures.js'
+import { createUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
+import { grpcFailure, statusFailure } from '../../../lib/upstream-failures.js'
 import { decodeTensor, floatTensor, type TensorProtoLike } from './tensor-proto.js'
 
 export type TfServingProtocol = 'rest' | 'grpc'
@@ -15,6 +17,9 @@ export interface TfServingClientOptions {
   grpcUrl: string
   timeoutMs: number
   PredictionService: grpc.ServiceClientConstructor
+  /** REST transport (tests may pass a MockAgent); default: an Agent owned by the client. */
+  dispatcher?: Dispatcher
+  breaker?: UpstreamOptions['breaker']
 }
 
 export interface TfPrediction { modelVersion: string | null, probabilities: number[][] }
@@ -34,33 +39,34 @@ export function probabilityRows (value: unknown, nRows: number, output = 'probab
 
 export function createTfServingClient (opts: TfServingClientOptions) {
   const base = opts.restUrl.replace(/\/+$/, '')
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 })
+  // One deadline for every phase: SERVING_TIMEOUT_MS bounds the whole call.
+  const upstream = base === ''
+    ? null
+    : createUpstream({
+      name: UPSTREAM, url: base, dispatcher: opts.dispatcher, breaker: opts.breaker, passClientErrors: false,
+      connectTimeoutMs: opts.timeoutMs, firstByteTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs, totalTimeoutMs: opts.timeoutMs
+    })
   const grpcClient = opts.grpcUrl === '' ? null : new opts.PredictionService(opts.grpcUrl.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure())
 
   const modelPath = (model: string, version?: string) => `/v1/models/${encodeURIComponent(model)}${version === undefined || version === '' ? '' : `/versions/${encodeURIComponent(version)}`}`
 
   async function rest (method: 'GET' | 'POST', path: string, model: string, body?: unknown): Promise<unknown> {
-    if (base === '') throw new UpstreamNotConfiguredError(UPSTREAM, 'TF_SERVING_URL')
-    let res
-    let text: string
-    try {
-      res = await request(`${base}${path}`, {
-        method, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs),
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-      })
-      text = await res.body.text()
-    } catch (err) {
-      throw networkFailure(UPSTREAM, err, opts.timeoutMs)
-    }
+    if (upstream === null) throw new UpstreamNotConfiguredError(UPSTREAM, 'TF_SERVING_URL')
+    const res = await upstream.request({ method, path, model, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) })
+    const text = res.body.toString('utf8')
     let json: unknown
     try { json = JSON.parse(text) } catch { json = undefined }
-    if (res.statusCode >= 400) throw statusFailure(UPSTREAM, res.statusCode, (json as { error?: string } | undefined)?.error ?? text, model)
+    if (res.statusCode >= 400) throw statusFailure(UPSTREAM, res.statusCode, (json as { error?: string } | undefined)?.error ?? text, { model, passClientErrors: false })
     if (json === undefined) throw new UpstreamBadResponseError(UPSTREAM, 'the body is not JSON')
     return json
   }
 
   return {
     restConfigured: base !== '',
+    /** The REST upstream's breaker (null without a REST URL). */
+    breaker: upstream?.breaker ?? null,
+    /** Single flight for health checks: polls share the pending probe instead of piling up calls. */
+    probe: async <T>(fn: () => Promise<T>): Promise<T> => upstream === null ? await fn() : await upstream.probe(fn),
     grpcConfigured: grpcClient !== null,
 
     /** GET /v1/models/{m}[/versions/{v}]: model_version_status. */
@@ -107,7 +113,7 @@ export function createTfServingClient (opts: TfServingClientOptions) {
 
     async close () {
       grpcClient?.close()
-      await agent.destroy()
+      await upstream?.close()
     }
   }
 }

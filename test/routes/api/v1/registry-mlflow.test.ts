@@ -30,7 +30,7 @@ const cacheDir = await mkdtemp(join(tmpdir(), 'gw-mlf-cache-'))
 t.teardown(() => rm(cacheDir, { recursive: true, force: true }))
 const app = await buildTestApp(t, {
   ADMIN_TOKEN: TOKEN, MLFLOW_TRACKING_URI: server.url, MLFLOW_CACHE_DIR: cacheDir, MLFLOW_TIMEOUT_MS: '3000',
-  REGISTRY_POLL_SECONDS: '1', REGISTRY_RETIRE_GRACE_MS: '200'
+  REGISTRY_POLL_SECONDS: '1', REGISTRY_RETIRE_GRACE_MS: '200', UPSTREAM_BREAKER_COOLDOWN_MS: '500'
 })
 // The same ONNX files served straight from models/ give the reference answers.
 const direct = async (model: string, body: object) => (await app.inject({ method: 'POST', url: `/api/v1/classify?model=${model}`, payload: body, headers: { 'cache-control': 'no-cache' } })).json()
@@ -118,14 +118,16 @@ t.test('MLflow silent (frozen): served aliases keep answering, registry calls gi
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })).statusCode, 200)
 })
 
-t.test('MLflow down: served aliases keep answering, registry calls 503 naming MLflow, /health says so; back after restart', async (t) => {
+t.test('MLflow down: served aliases keep answering, registry calls 503 naming MLflow (then circuit open), /health says so; back after restart', async (t) => {
   await server.stop()
   const served = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris_mlflow', payload: SETOSA })
   t.equal(served.statusCode, 200, 'the loaded version needs no MLflow')
   t.equal(served.json().model_registry_info.model_version, '2')
   const list = await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })
   t.equal(list.statusCode, 503)
-  t.match(list.json(), { code: 'GW_UPSTREAM_UNAVAILABLE', message: new RegExp(`^MLflow at ${server.url} is unavailable`) })
+  // The poller's failures may already have opened MLflow's breaker: either 503 names MLflow and says when to retry.
+  t.match(list.json(), { code: /^GW_(UPSTREAM_UNAVAILABLE|CIRCUIT_OPEN)$/, message: new RegExp(`^MLflow at ${server.url} is unavailable`) })
+  t.match(list.headers['retry-after'], /^\d+$/)
   const unknown = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris_mlflow&alias=other', payload: SETOSA })
   t.equal(unknown.statusCode, 503, 'an alias not yet served needs MLflow')
   const health = (await app.inject('/health')).json()
@@ -133,7 +135,12 @@ t.test('MLflow down: served aliases keep answering, registry calls 503 naming ML
   t.match(JSON.stringify(health.dependencies.registry), /MLflow at/)
 
   await server.restart()
-  const back = await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })
+  // Back once the breaker's cool-down (500 ms here) lets a probe through.
+  let back = await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })
+  for (let i = 0; i < 30 && back.statusCode !== 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    back = await app.inject({ method: 'GET', url: '/api/v1/registry/models', headers: auth })
+  }
   t.equal(back.statusCode, 200)
   t.equal((await app.inject('/health')).json().dependencies.registry.status, 'up')
 })
