@@ -9,30 +9,16 @@
 // - MLflow's error codes are mapped: a missing alias is its 400 INVALID_PARAMETER_VALUE, ours 404.
 // - MLflow keeps no alias history: changes made through the gateway or the CLI are recorded in the
 //   registered model's `gateway.alias_history` tag (newest ~1000 kept).
-import {
-  BadRequestError, RegistryAliasNotFoundError, RegistryModelNotFoundError, RegistryVersionNotFoundError,
-  UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError
-} from '../lib/errors.js'
+import { BadRequestError, RegistryVersionNotFoundError } from '../lib/errors.js'
 import { sha256 } from '../inference/onnx-models.js'
 import { createKeyedQueue } from './locks.js'
 import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
 import { createMlflowClient, MlflowApiError } from './mlflow-client.js'
+import {
+  appendHistory, HISTORY_TAG, paramValue, SHA_TAG, tagsOf, translateMlflowError,
+  type ErrorContext, type MlflowModel, type MlflowRun, type MlflowVersion
+} from './mlflow-mapping.js'
 import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
-
-interface KeyValue { key: string, value: string }
-interface MlflowVersion {
-  name: string
-  version: string
-  creation_timestamp?: number
-  current_stage?: string
-  source?: string
-  run_id?: string
-  status?: string
-  tags?: KeyValue[]
-  aliases?: string[]
-}
-interface MlflowModel { name: string, latest_versions?: MlflowVersion[], aliases?: Array<{ alias: string, version: string }>, tags?: KeyValue[] }
-interface MlflowRun { info: { run_id: string, artifact_uri: string }, data?: { metrics?: KeyValue[], params?: KeyValue[] } }
 
 export interface MlflowRegistryOptions {
   trackingUri: string
@@ -46,17 +32,6 @@ export interface MlflowRegistryOptions {
   log?: { warn: (o: object, msg: string) => void }
 }
 
-const HISTORY_TAG = 'gateway.alias_history'
-const HISTORY_MAX_CHARS = 90_000 // MLflow caps a tag value at 100 000 characters
-const SHA_TAG = 'sha256'
-
-const tagsOf = (list: KeyValue[] | undefined) => Object.fromEntries((list ?? []).map((t) => [t.key, t.value]))
-
-/** A run parameter back to the value logged: numbers, booleans and JSON stay typed. */
-function paramValue (value: string): unknown {
-  try { return JSON.parse(value) } catch { return value }
-}
-
 export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBackend {
   const client = createMlflowClient({ trackingUri: opts.trackingUri, timeoutMs: opts.timeoutMs, breaker: opts.breaker })
   const locked = createKeyedQueue()
@@ -64,22 +39,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   let experimentId: Promise<string> | null = null
   const artifacts = createArtifactAccess({ client, api, cacheDir: opts.cacheDir, log: opts.log })
 
-  /** MLflow's error answers as the gateway's errors, with the names the caller asked about. */
-  function translate (err: unknown, ctx: { name?: string, version?: string, alias?: string } = {}): Error {
-    if (!(err instanceof MlflowApiError)) return err as Error
-    const detail = `${err.errorCode}: ${err.message}`
-    if (err.errorCode === 'RESOURCE_DOES_NOT_EXIST' || err.status === 404) {
-      if (/model version/i.test(err.message) && ctx.name !== undefined) return new RegistryVersionNotFoundError(ctx.name, ctx.version ?? '?')
-      if (/registered model/i.test(err.message) && ctx.name !== undefined) return new RegistryModelNotFoundError(ctx.name)
-      return new UpstreamBadResponseError(client.upstream, detail)
-    }
-    // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE; it is a missing resource: 404.
-    if (/alias .* not found/i.test(err.message) && ctx.name !== undefined) return new RegistryAliasNotFoundError(ctx.name, ctx.alias ?? '?')
-    if (err.status === 400) return new BadRequestError(`MLflow refused the request: ${detail}`)
-    if (err.status === 503) return new UpstreamUnavailableError(client.upstream, detail)
-    if (err.status === 504) return new UpstreamTimeoutError(client.upstream, opts.timeoutMs)
-    return new UpstreamBadResponseError(client.upstream, `HTTP ${err.status} ${detail}`)
-  }
+  const translate = (err: unknown, ctx: ErrorContext = {}) => translateMlflowError(err, ctx, client.upstream, opts.timeoutMs)
 
   async function api<T> (fn: () => Promise<T>, ctx: { name?: string, version?: string, alias?: string } = {}): Promise<T> {
     try { return await fn() } catch (err) { throw translate(err, ctx) }
@@ -167,9 +127,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   }
 
   async function recordAlias (name: string, alias: string, from: string | null, to: string | null): Promise<void> {
-    const history = [...await readHistory(name), { at: new Date().toISOString(), model: name, alias, from, to }]
-    let value = JSON.stringify(history)
-    while (value.length > HISTORY_MAX_CHARS && history.length > 1) { history.shift(); value = JSON.stringify(history) }
+    const value = appendHistory(await readHistory(name), { at: new Date().toISOString(), model: name, alias, from, to })
     await api(() => client.call('POST', 'registered-models/set-tag', { name, key: HISTORY_TAG, value }), { name })
   }
 
