@@ -4,7 +4,7 @@
 import { Pool, type Dispatcher } from 'undici'
 import { createCircuitBreaker } from '../lib/circuit-breaker.js'
 import {
-  CircuitOpenError, UpstreamBadResponseError, UpstreamNotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError
+  CircuitOpenError, isGatewayError, UpstreamBadResponseError, UpstreamNotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError
 } from '../lib/errors.js'
 import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse } from './types.js'
 
@@ -97,7 +97,7 @@ export function createOllamaClient (opts: OllamaClientOptions) {
         }
       }
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== undefined) throw err
+      if (isGatewayError(err)) throw err
       throw transportError(err)
     }
     if (buffered.trim() !== '') {

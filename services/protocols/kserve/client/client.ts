@@ -4,7 +4,7 @@
 // deadline; failures become the gateway's coded errors (services/lib/upstream-failures.ts).
 import * as grpc from '@grpc/grpc-js'
 import { Agent, request } from 'undici'
-import { UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
+import { isGatewayError, UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
 import { grpcFailure, networkFailure, statusFailure } from '../../../lib/upstream-failures.js'
 import { binaryRequest, decodeGrpcResponse, decodeHttpResponse, grpcRequest, jsonRequest, type DecodedOutputs, type GrpcInferResponse, type InferSpec } from './encoding.js'
 
@@ -125,7 +125,7 @@ export function createKServeClient (opts: KServeClientOptions) {
         const { json, outputs } = decodeHttpResponse(res.body, header === undefined ? undefined : Number(header))
         return { modelName: json.model_name, modelVersion: json.model_version ?? '', outputs }
       } catch (err) {
-        if ((err as { code?: string }).code?.startsWith('GW_') === true) throw err
+        if (isGatewayError(err)) throw err
         throw new UpstreamBadResponseError(opts.upstream, (err as Error).message)
       }
     },
