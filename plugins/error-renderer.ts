@@ -25,7 +25,7 @@ export function createErrorRenderer () {
   // Unmatched paths have no route config: their shape is the one of the scope whose 404 handler took them.
   const scopes = new WeakMap<FastifyInstance, ErrorShape>()
   const shapeOf = (request: FastifyRequest): ErrorShape =>
-    request.routeOptions.config.errorShape ?? scopes.get(request.server) ?? 'gateway'
+    request.routeOptions.config?.errorShape ?? scopes.get(request.server) ?? 'gateway'
 
   function send (err: RenderableError, request: FastifyRequest, reply: FastifyReply, log = true) {
     const { status, body } = renderError(err, shapeOf(request), request.headers['content-type'])
