@@ -5,6 +5,7 @@ import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import configPlugin from '../plugins/config.js'
+import errorRendererPlugin from '../plugins/error-renderer.js'
 import { loadConfig } from '../schemas/config.js'
 import metricsPlugin from '../plugins/metrics.js'
 import healthPlugin from '../plugins/health.js'
@@ -26,6 +27,7 @@ export async function buildServingApp (opts: ServingAppOptions) {
   const config = loadConfig(opts.env)
   const app = Fastify({ logger: { level: config.LOG_LEVEL }, pluginTimeout: config.PLUGIN_TIMEOUT_MS, routerOptions: { ignoreTrailingSlash: true } }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(createValidatorCompiler())
+  await app.register(errorRendererPlugin) // first: route contexts keep the error handler they were created with
   await app.register(configPlugin, { config })
   await app.register(metricsPlugin)
   await app.register(healthPlugin)
