@@ -48,8 +48,9 @@ export const SecureGenerateRequestSchema = Type.Object({
 
 export const SecureGenerateResponseSchema = Type.Object({ response: Type.String(), model: Type.String(), security_analysis: SecurityAnalysisSchema })
 
+/** A 400 from /generate-secure: a blocked prompt (GW_PROMPT_BLOCKED, with the analysis) or a schema rejection (without). */
 export const BlockedResponseSchema = Type.Object({
-  statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String(), security_analysis: SecurityAnalysisSchema
+  statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String(), security_analysis: Type.Optional(SecurityAnalysisSchema)
 })
 
 export const ChatRequestSchema = (maxChars: number) => Type.Object({

@@ -1,12 +1,12 @@
 // OpenAI-compatible chat completions and embeddings mapped onto Ollama, so OpenAI SDK users can point
 // their base URL at the gateway. Shapes and defaults follow Ollama's own /v1 layer
-// (reference/llm_gateways.md 1.8), errors use OpenAI's {"error": {...}} shape.
+// (reference/llm_gateways.md 1.8), errors use OpenAI's {"error": {...}} shape (the error renderer's 'openai').
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
-import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ChatResponse } from '../../services/llm/types.js'
+import { openaiError } from '../../services/lib/error-shapes.js'
 
 const Message = Type.Object({ role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]), content: Type.String() })
 const OpenAIError = Type.Object({ error: Type.Object({ message: Type.String(), type: Type.String(), param: Type.Null(), code: Type.Union([Type.String(), Type.Null()]) }) })
@@ -41,21 +41,12 @@ const Embeddings = Type.Object({
 const finishReason = (r: { done_reason?: string }) => r.done_reason === 'length' ? 'length' : 'stop'
 const usageOf = (r: ChatResponse) => ({ prompt_tokens: r.prompt_eval_count ?? 0, completion_tokens: r.eval_count ?? 0, total_tokens: (r.prompt_eval_count ?? 0) + (r.eval_count ?? 0) })
 
-function errorBody (status: number, message: string, code: string | null) {
-  const type = status === 400 ? 'invalid_request_error' : status === 404 ? 'not_found_error' : 'api_error'
-  return { error: { message, type, param: null, code } }
-}
-
 const openai: FastifyPluginAsyncTypebox = async (fastify) => {
   const { ollama } = fastify
-
-  fastify.setErrorHandler((err: FastifyError, request, reply) => {
-    const status = err.statusCode ?? 500
-    if (status >= 500) request.log.error({ err }, err.message)
-    reply.code(status).send(errorBody(status, err.message, err.code ?? null))
-  })
+  const config = { errorShape: 'openai' as const }
 
   fastify.post('/chat/completions', {
+    config,
     schema: {
       tags: ['llm', 'openai'],
       summary: 'OpenAI-compatible chat completion (stream: true gives server-sent events ending with data: [DONE])',
@@ -106,8 +97,7 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
         ollama.record('/v1/chat/completions', b.model, 'success')
       } catch (err) {
         ollama.record('/v1/chat/completions', b.model, 'failure')
-        const e = err as FastifyError
-        yield event(errorBody(e.statusCode ?? 502, e.message, e.code ?? null))
+        yield event(openaiError(err as Error))
       }
       yield 'data: [DONE]\n\n'
     }
@@ -116,6 +106,7 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/embeddings', {
+    config,
     schema: {
       tags: ['llm', 'openai'],
       summary: 'OpenAI-compatible embeddings',

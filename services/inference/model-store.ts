@@ -3,7 +3,7 @@
 import type * as ort from 'onnxruntime-node'
 import { Tensor } from 'onnxruntime-node'
 import { createBatcher, type Batcher, type Outputs } from './batcher.js'
-import { InferenceFailedError, ModelNotFoundError, ModelUnavailableError, ModelVersionNotFoundError } from '../lib/errors.js'
+import { InferenceFailedError, isGatewayError, ModelLoadError, ModelNotFoundError, ModelUnavailableError, ModelVersionNotFoundError } from '../lib/errors.js'
 import { argmaxRows, openModelVersion, type ModelVersion, type ServingSettings, type VersionDir } from './onnx-models.js'
 
 export interface StoreOptions {
@@ -61,7 +61,7 @@ export function createModelStore (opts: StoreOptions) {
       opened = await openModelVersion(dir, opts.sessionOptions)
     } catch (err) {
       failures.set(key, { name: dir.name, version: dir.version, error: (err as Error).message })
-      throw err
+      throw new ModelLoadError(dir.name, dir.version, (err as Error).message, { cause: err })
     }
     failures.delete(key)
     const instruments = opts.instrument?.(dir.name, dir.version) ?? silent
@@ -108,7 +108,7 @@ export function createModelStore (opts: StoreOptions) {
       outputs = await m.batcher.run(input, rows)
     } catch (err) {
       m.instruments.failure()
-      if ((err as { statusCode?: number }).statusCode !== undefined) throw err
+      if (isGatewayError(err)) throw err
       throw new InferenceFailedError(m.name, (err as Error).message, { cause: err })
     }
     m.instruments.success()

@@ -1,15 +1,33 @@
 // The gateway's error catalogue: every error a route can answer with has a stable code here.
-// Modules import the codes they throw; the error handler in app.ts matches on `err.code`.
+// Modules import the codes they throw; plugins/error-renderer.ts renders them in each route's shape.
 import createError from '@fastify/error'
+
+/** Whether an error is one of the catalogue's (its message is meant for the client), not a bug or a raw library error. */
+export function isGatewayError (err: unknown): err is Error & { code: string, statusCode?: number } {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('GW_')
+}
+
+/** Body fields a client needs beyond the message (the prompt guard's analysis); the gateway's shape adds them. */
+export interface ErrorDetails { details?: Record<string, unknown> }
+
+export function withDetails<E extends Error> (err: E, details: Record<string, unknown>): E & ErrorDetails {
+  return Object.assign(err, { details })
+}
 
 export const ModelNotFoundError = createError('GW_MODEL_NOT_FOUND', "Model '%s' not found", 404)
 export const ModelVersionNotFoundError = createError('GW_MODEL_VERSION_NOT_FOUND', "Model '%s' has no version '%s'", 404)
 export const ModelUnavailableError = createError('GW_MODEL_UNAVAILABLE', "Model '%s' version '%s' is not loaded: %s", 503)
-export const ModelLoadError = createError('GW_MODEL_LOAD_FAILED', "Cannot load model '%s' version '%s': %s", 500)
+export const ModelLoadError = createError<'GW_MODEL_LOAD_FAILED', 500, [string, string, string, { cause: unknown }?]>('GW_MODEL_LOAD_FAILED', "Cannot load model '%s' version '%s': %s", 500)
 export const ModelInputError = createError('GW_MODEL_INPUT_INVALID', "Model '%s' expects %s", 400)
 export const QueueFullError = createError('GW_QUEUE_FULL', "Inference queue for model '%s' is full (%d requests waiting); retry later", 503)
 export const InferenceFailedError = createError('GW_INFERENCE_FAILED', "Inference failed for model '%s': %s", 500)
 export const BadRequestError = createError('GW_BAD_REQUEST', '%s', 400)
+// Unmatched routes: the gateway's 404, and the serving protocols' own answers (Triton's 405 for a
+// known path with another method, TF Serving's 400 for a path outside its grammar).
+export const RouteNotFoundError = createError('GW_ROUTE_NOT_FOUND', 'Route %s %s not found', 404)
+export const MethodNotAllowedError = createError('GW_METHOD_NOT_ALLOWED', 'Method %s not allowed on %s', 405)
+export const MalformedRequestError = createError('GW_MALFORMED_REQUEST', 'Malformed request: %s %s', 400)
 export const UnauthorizedError = createError('GW_UNAUTHORIZED', 'A valid admin bearer token is required', 401)
 export const UpstreamUnavailableError = createError('GW_UPSTREAM_UNAVAILABLE', '%s is unavailable: %s', 503)
 export const UpstreamTimeoutError = createError('GW_UPSTREAM_TIMEOUT', '%s did not answer within %d ms', 504)
@@ -19,7 +37,7 @@ export const DriftReferenceMissingError = createError('GW_DRIFT_REFERENCE_NOT_FO
 export const PredictionLogUnavailableError = createError('GW_PREDICTION_LOG_UNAVAILABLE', 'The prediction log (%s) is unavailable: %s', 503)
 export const PredictionLogDisabledError = createError('GW_PREDICTION_LOG_DISABLED', 'Prediction logging is off (PREDICTION_LOG_ENABLED=false): nothing is logged', 503)
 
-/** Seconds a client should wait before retrying after a 503 caused by back-pressure. */
+/** Seconds a client should wait before retrying after a 503 (back-pressure, an open circuit, an upstream down). */
 export const RETRY_AFTER_SECONDS = 1
 
 // Admin routes and caches (issue 3, caching half)

@@ -5,7 +5,7 @@
 // full 503, model not ready 503, unknown model 404). Every 503 carries `retryAfterSeconds`, which
 // the error handler sends as Retry-After.
 import {
-  CircuitOpenError, RETRY_AFTER_SECONDS, UpstreamBadResponseError, UpstreamModelNotReadyError, UpstreamNotFoundError,
+  CircuitOpenError, isGatewayError, RETRY_AFTER_SECONDS, UpstreamBadResponseError, UpstreamModelNotReadyError, UpstreamNotFoundError,
   UpstreamQueueFullError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError
 } from './errors.js'
 
@@ -29,18 +29,13 @@ function coded (err: unknown): { code?: string, name?: string, message: string, 
 }
 
 /** Whether an error already speaks the vocabulary (a GW_ code). */
-export function isCoded (err: unknown): boolean {
-  const code: unknown = coded(err).code
-  return typeof code === 'string' && code.startsWith('GW_')
-}
-
 export interface Deadlines { connectTimeoutMs: number, firstByteTimeoutMs: number, idleTimeoutMs: number }
 
 /** A network-level failure (no usable HTTP answer): connection errors and deadlines. */
 export function networkFailure (upstream: string, err: unknown, deadlines: number | Deadlines): Error {
   const d = typeof deadlines === 'number' ? { connectTimeoutMs: deadlines, firstByteTimeoutMs: deadlines, idleTimeoutMs: deadlines } : deadlines
   const e = coded(err)
-  if (isCoded(err)) return err as Error
+  if (isGatewayError(err)) return err
   if (err instanceof DeadlineError) return new UpstreamTimeoutError(upstream, err.ms, { cause: err })
   switch (e.code) {
     case 'UND_ERR_CONNECT_TIMEOUT': return new UpstreamTimeoutError(upstream, d.connectTimeoutMs, { cause: err })

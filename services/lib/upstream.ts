@@ -11,8 +11,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici'
 import { createCircuitBreaker, type BreakerOptions } from './circuit-breaker.js'
-import { UpstreamBadResponseError } from './errors.js'
-import { circuitOpen, DeadlineError, errorMessage, isCoded, networkFailure, statusFailure } from './upstream-failures.js'
+import { isGatewayError, UpstreamBadResponseError } from './errors.js'
+import { circuitOpen, DeadlineError, errorMessage, networkFailure, statusFailure } from './upstream-failures.js'
 
 export interface UpstreamOptions {
   /** Name in errors and logs ("Ollama", "Triton"). */
@@ -68,7 +68,7 @@ export function createUpstream (opts: UpstreamOptions) {
 
   /** A transport failure or deadline: counted by the breaker, mapped to the vocabulary. */
   function transport (err: unknown, firstByteTimeoutMs: number): Error {
-    if (isCoded(err)) return err as Error
+    if (isGatewayError(err)) return err
     breaker.failure()
     return networkFailure(name, err, { connectTimeoutMs: opts.connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs: opts.idleTimeoutMs })
   }

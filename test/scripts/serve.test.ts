@@ -18,9 +18,13 @@ t.test('serve:inference serves KServe V2 and TF Serving REST, without gRPC', asy
   t.ok(close(((await tf.json()) as { predictions: number[][] }).predictions, expected.probabilities))
   const health = (await (await fetch(`${proc.url}/health`)).json()) as { dependencies: Record<string, unknown> }
   t.same(health.dependencies.grpc, { status: 'disabled', critical: false })
-  const missing = await fetch(`${proc.url}/api/v1/classify`, { method: 'POST' })
-  t.equal(missing.status, 404, 'only the serving fronts')
-  t.match(await missing.json(), { code: 'GW_ROUTE_NOT_FOUND' }, 'built by buildApp, with the gateway 404 handler')
+  const other = await fetch(`${proc.url}/api/v1/classify`, { method: 'POST' })
+  t.equal(other.status, 404, 'only the serving fronts')
+  t.same(await other.json(), { statusCode: 404, code: 'GW_ROUTE_NOT_FOUND', error: 'Not Found', message: 'Route POST /api/v1/classify not found' })
+  const missing = await fetch(`${proc.url}/v2/models/nope/ready`)
+  t.same([missing.status, await missing.json()], [404, { error: "Model 'nope' not found" }], 'the protocols keep their error shapes')
+  const malformed = await fetch(`${proc.url}/v1/models/iris`, { method: 'DELETE' })
+  t.same([malformed.status, await malformed.json()], [400, { error: 'Malformed request: DELETE /v1/models/iris' }])
 })
 
 t.test('serve:grpc serves the iris service and GRPCInferenceService on GRPC_PORT', async (t) => {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ndjsonStream } from '../../../services/lib/ndjson.js'
 import type { GenerateResponse } from '../../../services/llm/types.js'
 import { ErrorSchema } from '../../../schemas/iris.js'
+import { PromptBlockedError, withDetails } from '../../../services/lib/errors.js'
 import {
   BlockedResponseSchema, GenerateRequestSchema, GenerateResponseSchema, SecureGenerateRequestSchema, SecureGenerateResponseSchema, type SamplingOptions
 } from '../../../schemas/llm.js'
@@ -66,11 +67,7 @@ const generateRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const analysis = promptGuard.analyse(request.body.prompt)
     if (analysis.blocked) {
       request.log.warn({ patterns: analysis.detected_patterns }, 'prompt blocked')
-      return reply.code(400).send({
-        statusCode: 400, code: 'GW_PROMPT_BLOCKED', error: 'Bad Request',
-        message: `Prompt blocked by the injection guard: ${analysis.detected_patterns.join(', ')}`,
-        security_analysis: analysis
-      })
+      throw withDetails(new PromptBlockedError(analysis.detected_patterns.join(', ')), { security_analysis: analysis })
     }
     const model = request.body.model ?? ollama.defaultModel
     const r = await complete('/api/v1/generate-secure', request, reply, { model, prompt: promptGuard.sanitise(request.body.prompt), options: request.body.options })

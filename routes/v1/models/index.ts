@@ -1,12 +1,11 @@
 // TF-Serving-compatible REST (/v1/models/...): status, metadata and :predict over the in-process
-// models. TF Serving reads bodies as JSON whatever the Content-Type and answers {"error": "..."}.
+// models. TF Serving reads bodies as JSON whatever the Content-Type and answers {"error": "..."} (the
+// error renderer's 'tf-serving' shape; a path outside its grammar is a 400, not a 404).
 // Its paths put the method after a colon (iris:predict), which a Fastify path cannot express after
 // a parameter, so the last segment is one parameter split here.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyError } from 'fastify'
 import { Type, type TObject } from '@sinclair/typebox'
-import { protocolError } from '../../../services/lib/protocol-errors.js'
-import { BadRequestError, RETRY_AFTER_SECONDS } from '../../../services/lib/errors.js'
+import { BadRequestError } from '../../../services/lib/errors.js'
 import { createTfServing, splitMethod } from '../../../services/protocols/tf-serving/server/tf-serving.js'
 import { PredictBodySchema, PredictResponseSchema, TfErrorSchema, TfMetadataSchema, TfStatusSchema } from '../../../schemas/tf-serving.js'
 
@@ -24,15 +23,7 @@ const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT }, (_req, body, done) => {
     try { done(null, JSON.parse(body as string)) } catch (err) { done(new BadRequestError(`JSON Parse error: ${(err as Error).message}`)) }
   })
-  fastify.setErrorHandler((err: FastifyError, request, reply) => {
-    const { status, body, retryAfter } = protocolError(err)
-    if (status >= 500) request.log.error({ err }, err.message)
-    else request.log.info({ code: err.code, message: err.message }, 'request rejected')
-    if (retryAfter) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
-    return reply.code(status).send(body)
-  })
-  // TF Serving answers a path outside its grammar with 400, not 404.
-  fastify.setNotFoundHandler((request, reply) => { reply.code(400).send({ error: `Malformed request: ${request.method} ${request.url}` }) })
+  fastify.errorRenderer.scope(fastify, 'tf-serving')
 
   const statusOpts = <P extends TObject>(summary: string, params: P) => ({ schema: { tags, summary, params, response: { 200: TfStatusSchema, ...errors } } })
   fastify.get('/:model', statusOpts('Model status: every version and its state', Type.Object({ model: name })), async (r) => tfs.status({ model: r.params.model }))

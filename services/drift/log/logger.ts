@@ -1,7 +1,7 @@
 // What routes and reports use of the prediction log: a hook that turns served classifications
 // into records (never throwing, never waiting) and reads that flush first and map failures to
 // the gateway's errors. The plugin builds it on a buffer and a sink.
-import { PredictionLogDisabledError, PredictionLogUnavailableError } from '../../lib/errors.js'
+import { isGatewayError, PredictionLogDisabledError, PredictionLogUnavailableError } from '../../lib/errors.js'
 import type { PredictionBuffer } from './buffer.js'
 import type { PredictionRecord } from './record.js'
 
@@ -29,7 +29,7 @@ export function createDriftLogger (buffer: PredictionBuffer | null, now: () => n
       await buffer.flush()
       return await fn()
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== undefined) throw err
+      if (isGatewayError(err)) throw err
       throw new PredictionLogUnavailableError(where, (err as Error).message, { cause: err })
     }
   }

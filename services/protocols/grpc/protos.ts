@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { loadSync, type Options } from '@grpc/proto-loader'
 import { projectRoot } from '../../lib/project-root.js'
+import { isGatewayError } from '../../lib/errors.js'
 
 export const protoDir = join(projectRoot, 'proto')
 
@@ -47,7 +48,7 @@ export function unary<Req, Res> (fn: (request: Req, metadata: grpc.Metadata) => 
       (res) => callback(null, res),
       (err: { statusCode?: number, code?: string, message: string }) => {
         const code = grpcStatusFor(err.statusCode)
-        callback({ code, details: code === grpc.status.INTERNAL && err.code === undefined ? 'Internal error' : err.message })
+        callback({ code, details: code === grpc.status.INTERNAL && !isGatewayError(err) ? 'Internal error' : err.message })
       })
   }
 }

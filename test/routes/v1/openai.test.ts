@@ -56,5 +56,19 @@ t.test('errors use the OpenAI shape; embeddings map onto /api/embed', async (t) 
   await ollama.close()
   const down = await app.inject({ method: 'POST', url: '/v1/embeddings', payload: { model: 'all-minilm', input: 'x' } })
   t.equal(down.statusCode, 503)
+  t.equal(down.headers['retry-after'], '1')
   t.match(down.json().error, { type: 'api_error', code: 'GW_UPSTREAM_UNAVAILABLE', message: /^Ollama is unavailable/ })
+})
+
+t.test('a failure mid-stream ends the SSE stream with an OpenAI error event, then [DONE]', async (t) => {
+  const ollama = await startOllamaDouble(t)
+  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url })
+  ollama.mode.kind = 'error-mid-stream'
+  const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'tinyllama', stream: true, messages: [{ role: 'user', content: 'Hi there' }] } })
+  t.equal(res.statusCode, 200)
+  const events = res.body.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''))
+  t.same(events.slice(-2), [
+    JSON.stringify({ error: { message: 'Ollama sent an invalid answer: error in the stream: the model failed to generate a response', type: 'api_error', param: null, code: 'GW_UPSTREAM_BAD_RESPONSE' } }),
+    '[DONE]'
+  ])
 })

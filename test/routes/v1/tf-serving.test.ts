@@ -73,7 +73,7 @@ t.test('errors use {"error"} with TF Serving\'s messages and codes', async (t) =
     [await post('/v1/models/iris:predict', { instances: [[1, 2]] }), 400, "input 'float_input' row 0 must be 4 numbers, got [1,2]"],
     [await post('/v1/models/iris:predict', { instances: [{ x: [1, 2, 3, 4] }] }), 400, "the model has one input, 'float_input'; got 'x'"],
     [await post('/v1/models/iris:predict', { instances: Array(6).fill(ROWS[0]) }), 400, 'at most 5 rows per request, got 6'],
-    [await post('/v1/models/iris:predict', { instances: ROWS, extra: 1 }), 400, 'body must NOT have additional properties'],
+    [await post('/v1/models/iris:predict', { instances: ROWS, extra: 1 }), 400, "body must NOT have additional properties: 'extra' is not a known field"],
     [await post('/v1/models/iris:predict', '{"instances": ['), 400, "JSON Parse error: Unexpected end of JSON input"],
     [await post('/v1/models/iris/labels/canary:predict', { instances: ROWS }), 400, 'Unrecognized servable version label: canary'],
     [await post('/v1/models/nope:predict', { instances: ROWS }), 404, 'Servable not found for request: Latest(nope)'],

@@ -5,9 +5,9 @@
 // breaker), and every failure speaks its vocabulary (services/lib/upstream-failures.ts).
 import * as grpc from '@grpc/grpc-js'
 import type { Dispatcher } from 'undici'
-import { UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
+import { isGatewayError, UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
 import { createUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
-import { errorMessage, grpcFailure, isCoded, statusFailure } from '../../../lib/upstream-failures.js'
+import { errorMessage, grpcFailure, statusFailure } from '../../../lib/upstream-failures.js'
 import { binaryRequest, decodeGrpcResponse, decodeHttpResponse, grpcRequest, jsonRequest, type DecodedOutputs, type GrpcInferResponse, type InferSpec } from './encoding.js'
 
 export type V2Protocol = 'http-json' | 'http-binary' | 'grpc'
@@ -125,7 +125,7 @@ export function createKServeClient (opts: KServeClientOptions) {
         const { json, outputs } = decodeHttpResponse(res.body, header === undefined ? undefined : Number(header))
         return { modelName: json.model_name, modelVersion: json.model_version ?? '', outputs }
       } catch (err) {
-        if (isCoded(err)) throw err
+        if (isGatewayError(err)) throw err
         throw new UpstreamBadResponseError(opts.upstream, (err as Error).message)
       }
     },

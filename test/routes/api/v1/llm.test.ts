@@ -119,6 +119,9 @@ t.test('POST /api/v1/generate-secure: analysis on success, 400 with the analysis
     security_analysis: { injection_detected: true, blocked: true, detected_patterns: ['instruction_override:ignore_previous'], categories: ['instruction_override'] }
   })
   t.equal(ollama.calls['/api/generate'], calls, 'a blocked prompt never reaches the model')
+  const invalid = await app.inject({ method: 'POST', url: '/api/v1/generate-secure', payload: { prompt: 'hi', temperature: 0 } })
+  t.equal(invalid.statusCode, 400)
+  t.same(invalid.json(), { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: "body must NOT have additional properties: 'temperature' is not a known field" })
   t.match((await app.inject('/metrics')).body, /prompt_guard_blocked_total\{category="instruction_override"\} 1/)
 })
 

@@ -1,0 +1,71 @@
+// The one error handler and the one 404 handler. Routes throw errors from the catalogue
+// (services/lib/errors.ts) and never build error bodies; each route's `config.errorShape` says which
+// shape its clients read (services/lib/error-shapes.ts), 'gateway' by default. A routes folder serving
+// a protocol gives all its routes and unmatched paths one shape with `fastify.errorRenderer.scope(fastify, shape)`.
+// Register it before any plugin or route that declares routes: a Fastify route context keeps the
+// error handler that was set when it was created.
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import { renderError, type ErrorShape, type RenderableError } from '../services/lib/error-shapes.js'
+import { MalformedRequestError, MethodNotAllowedError, RETRY_AFTER_SECONDS, RouteNotFoundError } from '../services/lib/errors.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error body this route's clients read; 'gateway' when unset. */
+    errorShape?: ErrorShape
+  }
+  interface FastifyInstance {
+    errorRenderer: ReturnType<typeof createErrorRenderer>
+  }
+}
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
+
+export function createErrorRenderer () {
+  // Unmatched paths have no route config: their shape is the one of the scope whose 404 handler took them.
+  const scopes = new WeakMap<FastifyInstance, ErrorShape>()
+  const shapeOf = (request: FastifyRequest): ErrorShape =>
+    request.routeOptions.config?.errorShape ?? scopes.get(request.server) ?? 'gateway'
+
+  function send (err: RenderableError, request: FastifyRequest, reply: FastifyReply, log = true) {
+    const { status, body } = renderError(err, shapeOf(request), request.headers['content-type'])
+    if (log && status >= 500) request.log.error({ err }, err.message)
+    else if (log) request.log.info({ code: err.code, message: err.message }, 'request rejected')
+    // Every 503 says when to come back: an open circuit its remaining cool-down, anything else 1 s.
+    if (status === 503) reply.header('retry-after', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? RETRY_AFTER_SECONDS))
+    return reply.code(status).send(body)
+  }
+
+  /** The error an unmatched request answers with, as each protocol does it. */
+  function unmatched (request: FastifyRequest): RenderableError {
+    const { method, url } = request
+    const shape = shapeOf(request)
+    if (shape === 'tf-serving') return new MalformedRequestError(method, url) // TF Serving: a path outside its grammar is a 400
+    const path = url.split('?')[0]
+    if (shape === 'v2' && METHODS.some((m) => m !== method && request.server.findRoute({ method: m, url: path }) !== null)) {
+      return new MethodNotAllowedError(method, path) // Triton: a known path with another method is a 405
+    }
+    return new RouteNotFoundError(method, url)
+  }
+
+  const errorHandler = (err: RenderableError, request: FastifyRequest, reply: FastifyReply) => send(err, request, reply)
+  // Unmatched paths are not logged as rejections: the request's own log line has the 404.
+  const notFoundHandler = (request: FastifyRequest, reply: FastifyReply) => send(unmatched(request), request, reply, false)
+  return {
+    errorHandler,
+    notFoundHandler,
+    /** Gives `instance`'s routes registered from now on, and the paths under its prefix that match none, one shape. */
+    scope (instance: FastifyInstance, shape: ErrorShape): void {
+      scopes.set(instance, shape)
+      instance.addHook('onRoute', (route) => { route.config = { ...route.config, errorShape: route.config?.errorShape ?? shape } })
+      instance.setNotFoundHandler(notFoundHandler)
+    }
+  }
+}
+
+export default fp(async function errorRendererPlugin (fastify) {
+  const renderer = createErrorRenderer()
+  fastify.decorate('errorRenderer', renderer)
+  fastify.setErrorHandler(renderer.errorHandler)
+  fastify.setNotFoundHandler(renderer.notFoundHandler)
+}, { name: 'error-renderer' })
