@@ -20,6 +20,9 @@ export async function ndjsonStream<T> (chunks: AsyncIterator<T>, map: (chunk: T)
       const error = { message: e.message, code: e.code ?? 'GW_STREAM_FAILED', statusCode: e.statusCode ?? 502 }
       onEnd(error)
       yield JSON.stringify({ error }) + '\n'
+    } finally {
+      // The client went away mid-stream: stop reading the upstream too.
+      if (current.done !== true) await chunks.return?.(undefined)
     }
   }
   return Readable.from(lines())

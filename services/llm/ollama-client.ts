@@ -6,7 +6,7 @@ import { createCircuitBreaker } from '../lib/circuit-breaker.js'
 import {
   CircuitOpenError, UpstreamBadResponseError, UpstreamNotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError
 } from '../lib/errors.js'
-import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse } from './types.js'
+import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse, TagsResponse } from './types.js'
 
 export interface OllamaClientOptions {
   url: string
@@ -116,6 +116,11 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     embed: (req: EmbedRequest) => json<EmbedResponse>('/api/embed', { ...req }),
     generateStream: (req: GenerateRequest) => ndjson<GenerateResponse>('/api/generate', { ...req, stream: true }),
     chatStream: (req: ChatRequest) => ndjson<ChatResponse>('/api/chat', { ...req, stream: true }),
+    /** The local models (/api/tags). */
+    async models (): Promise<TagsResponse['models']> {
+      const res = await send('GET', '/api/tags')
+      return ((await res.body.json()) as TagsResponse).models
+    },
     async version (): Promise<string> {
       const res = await send('GET', '/api/version')
       return ((await res.body.json()) as { version: string }).version

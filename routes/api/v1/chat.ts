@@ -39,11 +39,10 @@ const chatRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
     if (stream === true) {
       let answer = ''
-      const body = await ndjsonStream(ollama.chatStream({ model, messages, options }), (chunk) => {
+      const body = await ndjsonStream(ollama.chatStream({ model, messages, options }, { route: ROUTE }), (chunk) => {
         answer += chunk.message?.content ?? ''
         return chunk.done ? { ...chunk, session_id: sessionId } : chunk
       }, (error) => {
-        ollama.record(ROUTE, model, error === null ? 'success' : 'failure')
         // Only a complete answer becomes memory: a broken stream leaves the session as it was.
         if (error === null) remember(answer).catch((err) => request.log.error({ err }, 'chat memory not saved'))
       })
@@ -51,14 +50,7 @@ const chatRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       return reply.type('application/x-ndjson').send(body as never)
     }
 
-    let r
-    try {
-      r = await ollama.chat({ model, messages, options })
-    } catch (err) {
-      ollama.record(ROUTE, model, 'failure')
-      throw err
-    }
-    ollama.record(ROUTE, model, 'success', r)
+    const r = await ollama.chat({ model, messages, options }, { route: ROUTE })
     const saved = await remember(r.message.content)
     return {
       response: r.message.content,
