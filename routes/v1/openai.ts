@@ -1,81 +1,44 @@
-// OpenAI-compatible chat completions and embeddings mapped onto Ollama, so OpenAI SDK users can point
-// their base URL at the gateway. Shapes and defaults follow Ollama's own /v1 layer
-// (reference/llm_gateways.md 1.8), errors use OpenAI's {"error": {...}} shape.
+// OpenAI-compatible chat completions, embeddings and model list mapped onto Ollama, so OpenAI SDK
+// users can point their base URL at the gateway (services/llm/openai.ts does the mapping). Errors use
+// OpenAI's {"error": {...}} shape, so the SDKs raise their own exception classes.
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
-import type { ChatResponse } from '../../services/llm/types.js'
+import { base64Embedding, finishReason, modelList, openAIError, toOllamaChat, usageOf } from '../../services/llm/openai.js'
+import {
+  ChatCompletionRequestSchema, ChatCompletionSchema, EmbeddingsRequestSchema, EmbeddingsSchema, ModelListSchema, OpenAIErrorSchema
+} from '../../schemas/openai.js'
 
-const Message = Type.Object({ role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]), content: Type.String() })
-const OpenAIError = Type.Object({ error: Type.Object({ message: Type.String(), type: Type.String(), param: Type.Null(), code: Type.Union([Type.String(), Type.Null()]) }) })
-
-const ChatCompletionRequest = Type.Object({
-  model: Type.String({ minLength: 1 }),
-  messages: Type.Array(Message, { minItems: 1 }),
-  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-  top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
-  seed: Type.Optional(Type.Integer()),
-  stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-  frequency_penalty: Type.Optional(Type.Number()),
-  presence_penalty: Type.Optional(Type.Number()),
-  stream: Type.Optional(Type.Boolean()),
-  stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }))
-})
-
-const Usage = Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Optional(Type.Integer()), total_tokens: Type.Integer() })
-const ChatCompletion = Type.Object({
-  id: Type.String(), object: Type.String(), created: Type.Integer(), model: Type.String(), system_fingerprint: Type.String(),
-  choices: Type.Array(Type.Object({ index: Type.Integer(), message: Type.Object({ role: Type.String(), content: Type.String() }), finish_reason: Type.String() })),
-  usage: Usage
-})
-const Embeddings = Type.Object({
-  object: Type.String(),
-  data: Type.Array(Type.Object({ object: Type.String(), embedding: Type.Array(Type.Number()), index: Type.Integer() })),
-  model: Type.String(),
-  usage: Usage
-})
-
-const finishReason = (r: { done_reason?: string }) => r.done_reason === 'length' ? 'length' : 'stop'
-const usageOf = (r: ChatResponse) => ({ prompt_tokens: r.prompt_eval_count ?? 0, completion_tokens: r.eval_count ?? 0, total_tokens: (r.prompt_eval_count ?? 0) + (r.eval_count ?? 0) })
-
-function errorBody (status: number, message: string, code: string | null) {
-  const type = status === 400 ? 'invalid_request_error' : status === 404 ? 'not_found_error' : 'api_error'
-  return { error: { message, type, param: null, code } }
-}
+const errors = { 400: OpenAIErrorSchema, 404: OpenAIErrorSchema, 502: OpenAIErrorSchema, 503: OpenAIErrorSchema, 504: OpenAIErrorSchema }
 
 const openai: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { ollama } = fastify
+  const { ollama, config } = fastify
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
-    const status = err.statusCode ?? 500
+    const { status, body } = openAIError(err)
     if (status >= 500) request.log.error({ err }, err.message)
-    reply.code(status).send(errorBody(status, err.message, err.code ?? null))
+    reply.code(status).send(body)
   })
 
   fastify.post('/chat/completions', {
     schema: {
       tags: ['llm', 'openai'],
       summary: 'OpenAI-compatible chat completion (stream: true gives server-sent events ending with data: [DONE])',
-      body: ChatCompletionRequest,
-      response: { 200: ChatCompletion, 400: OpenAIError, 404: OpenAIError, 502: OpenAIError, 503: OpenAIError, 504: OpenAIError }
+      description: 'developer messages become system messages; text parts are joined by newlines; max_completion_tokens (or max_tokens), ' +
+        'seed and stop become Ollama options; response_format json_object becomes format "json", json_schema its schema.',
+      body: ChatCompletionRequestSchema(config.PROMPT_MAX_CHARS),
+      response: { 200: ChatCompletionSchema, ...errors }
     }
   }, async (request, reply) => {
     const b = request.body
-    // Ollama's /v1 layer: temperature and top_p default to 1.0 when absent (native defaults differ).
-    const options = {
-      temperature: b.temperature ?? 1, top_p: b.top_p ?? 1, num_predict: b.max_tokens, seed: b.seed,
-      stop: typeof b.stop === 'string' ? [b.stop] : b.stop, frequency_penalty: b.frequency_penalty, presence_penalty: b.presence_penalty
-    }
+    const req = toOllamaChat(b)
+    const route = { route: request.routeOptions.url }
     const id = `chatcmpl-${randomBytes(6).toString('hex')}`
-    const created = Math.floor(Date.now() / 1000)
-    const base = { id, created, model: b.model, system_fingerprint: 'fp_ollama' }
+    const base = { id, created: Math.floor(Date.now() / 1000), model: b.model, system_fingerprint: 'fp_ollama' }
 
     if (b.stream !== true) {
-      const r = await ollama.chat({ model: b.model, messages: b.messages, options })
-      ollama.record('/v1/chat/completions', b.model, 'success', r)
+      const r = await ollama.chat(req, route)
       return {
         ...base,
         object: 'chat.completion',
@@ -84,7 +47,7 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     }
 
-    const chunks = ollama.chatStream({ model: b.model, messages: b.messages, options })
+    const chunks = ollama.chatStream(req, route)
     const first = await chunks.next() // failures before the first chunk keep their HTTP status
     const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`
     const chunk = (delta: object, finish: string | null) => event({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })
@@ -103,11 +66,12 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
           }
           current = await chunks.next()
         }
-        ollama.record('/v1/chat/completions', b.model, 'success')
       } catch (err) {
-        ollama.record('/v1/chat/completions', b.model, 'failure')
         const e = err as FastifyError
-        yield event(errorBody(e.statusCode ?? 502, e.message, e.code ?? null))
+        yield event(openAIError({ message: e.message, code: e.code, statusCode: e.statusCode ?? 502 }).body)
+      } finally {
+        // The client went away mid-stream: stop reading Ollama too (the call then counts as a failure).
+        if (current.done !== true) await chunks.return(undefined)
       }
       yield 'data: [DONE]\n\n'
     }
@@ -118,26 +82,26 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/embeddings', {
     schema: {
       tags: ['llm', 'openai'],
-      summary: 'OpenAI-compatible embeddings',
-      body: Type.Object({
-        model: Type.String({ minLength: 1 }),
-        input: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 2048 })]),
-        encoding_format: Type.Optional(Type.Literal('float')),
-        dimensions: Type.Optional(Type.Integer({ minimum: 1 }))
-      }),
-      response: { 200: Embeddings, 400: OpenAIError, 404: OpenAIError, 502: OpenAIError, 503: OpenAIError, 504: OpenAIError }
+      summary: 'OpenAI-compatible embeddings (encoding_format float, or base64 of little-endian float32 as the SDKs ask by default)',
+      body: EmbeddingsRequestSchema(config.PROMPT_MAX_CHARS),
+      response: { 200: EmbeddingsSchema, ...errors }
     }
   }, async (request) => {
-    const { model, input, dimensions } = request.body
-    const r = await ollama.embed({ model, input: Array.isArray(input) ? input : [input], dimensions })
+    const { model, input, dimensions, encoding_format: encoding } = request.body
+    const r = await ollama.embed({ model, input: Array.isArray(input) ? input : [input], dimensions }, { route: request.routeOptions.url })
     const tokens = r.prompt_eval_count ?? 0
     return {
       object: 'list',
-      data: r.embeddings.map((embedding, index) => ({ object: 'embedding', embedding, index })),
+      data: r.embeddings.map((embedding, index) => ({ object: 'embedding', embedding: encoding === 'base64' ? base64Embedding(embedding) : embedding, index })),
       model,
       usage: { prompt_tokens: tokens, total_tokens: tokens }
     }
   })
+
+  // The exact path /v1/models is free: TF Serving (routes/v1/models/) has no list call, only /v1/models/{name}...
+  fastify.get('/models', {
+    schema: { tags: ['llm', 'openai'], summary: "OpenAI-compatible model list: Ollama's local models (/api/tags)", response: { 200: ModelListSchema, 502: OpenAIErrorSchema, 503: OpenAIErrorSchema, 504: OpenAIErrorSchema } }
+  }, async () => modelList(await ollama.models()))
 }
 
 export default openai
