@@ -2,12 +2,13 @@
 // request fields OpenAI's SDKs send, and OpenAI's answer and error shapes.
 import { Type } from '@sinclair/typebox'
 
-/** Every message text (a string or each text part) and every embedding input is bounded by PROMPT_MAX_CHARS. */
-const MessageSchema = (maxChars: number) => Type.Object({
+// PROMPT_MAX_CHARS bounds each message's text and each embedding input; the routes check it
+// (services/llm/openai.ts tooLong) so the 400 names the field instead of listing anyOf branches.
+const MessageSchema = Type.Object({
   role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]),
   content: Type.Union([
-    Type.String({ maxLength: maxChars }),
-    Type.Array(Type.Object({ type: Type.Literal('text'), text: Type.String({ maxLength: maxChars }) }), { minItems: 1, description: 'text parts only (no images)' })
+    Type.String(),
+    Type.Array(Type.Object({ type: Type.Literal('text'), text: Type.String() }), { minItems: 1, description: 'text parts only (no images)' })
   ])
 })
 
@@ -17,9 +18,9 @@ const ResponseFormatSchema = Type.Union([
   Type.Object({ type: Type.Literal('json_schema'), json_schema: Type.Object({ name: Type.String(), schema: Type.Optional(Type.Record(Type.String(), Type.Unknown())), strict: Type.Optional(Type.Boolean()) }) }, { description: 'Ollama format = the schema' })
 ])
 
-export const ChatCompletionRequestSchema = (maxChars: number) => Type.Object({
+export const ChatCompletionRequestSchema = Type.Object({
   model: Type.String({ minLength: 1 }),
-  messages: Type.Array(MessageSchema(maxChars), { minItems: 1 }),
+  messages: Type.Array(MessageSchema, { minItems: 1, description: 'each message text at most PROMPT_MAX_CHARS characters' }),
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   max_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'Ollama options.num_predict' })),
@@ -33,9 +34,9 @@ export const ChatCompletionRequestSchema = (maxChars: number) => Type.Object({
   stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }))
 })
 
-export const EmbeddingsRequestSchema = (maxChars: number) => Type.Object({
+export const EmbeddingsRequestSchema = Type.Object({
   model: Type.String({ minLength: 1 }),
-  input: Type.Union([Type.String({ minLength: 1, maxLength: maxChars }), Type.Array(Type.String({ minLength: 1, maxLength: maxChars }), { minItems: 1, maxItems: 2048 })]),
+  input: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 2048 })], { description: 'each input at most PROMPT_MAX_CHARS characters' }),
   encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')], { description: 'base64: little-endian float32 bytes (what the OpenAI SDKs ask for by default)' })),
   dimensions: Type.Optional(Type.Integer({ minimum: 1 }))
 })

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { base64Embedding, finishReason, modelList, openAIError, toOllamaChat, usageOf } from '../../services/llm/openai.js'
+import { BadRequestError } from '../../services/lib/errors.js'
+import { base64Embedding, finishReason, modelList, openAIError, toOllamaChat, tooLong, usageOf } from '../../services/llm/openai.js'
 import {
   ChatCompletionRequestSchema, ChatCompletionSchema, EmbeddingsRequestSchema, EmbeddingsSchema, ModelListSchema, OpenAIErrorSchema
 } from '../../schemas/openai.js'
@@ -14,6 +15,12 @@ const errors = { 400: OpenAIErrorSchema, 404: OpenAIErrorSchema, 502: OpenAIErro
 
 const openai: FastifyPluginAsyncTypebox = async (fastify) => {
   const { ollama, config } = fastify
+
+  /** PROMPT_MAX_CHARS applies here as on the native routes: a 400 naming the field. */
+  function checkLength (messages: Parameters<typeof tooLong>[1], input: Parameters<typeof tooLong>[2]) {
+    const param = tooLong(config.PROMPT_MAX_CHARS, messages, input)
+    if (param !== null) throw Object.assign(new BadRequestError(`${param} must NOT have more than ${config.PROMPT_MAX_CHARS} characters (PROMPT_MAX_CHARS)`), { param })
+  }
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body } = openAIError(err)
@@ -27,11 +34,12 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'OpenAI-compatible chat completion (stream: true gives server-sent events ending with data: [DONE])',
       description: 'developer messages become system messages; text parts are joined by newlines; max_completion_tokens (or max_tokens), ' +
         'seed and stop become Ollama options; response_format json_object becomes format "json", json_schema its schema.',
-      body: ChatCompletionRequestSchema(config.PROMPT_MAX_CHARS),
+      body: ChatCompletionRequestSchema,
       response: { 200: ChatCompletionSchema, ...errors }
     }
   }, async (request, reply) => {
     const b = request.body
+    checkLength(b.messages, null)
     const req = toOllamaChat(b)
     const route = { route: request.routeOptions.url }
     const id = `chatcmpl-${randomBytes(6).toString('hex')}`
@@ -83,11 +91,12 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['llm', 'openai'],
       summary: 'OpenAI-compatible embeddings (encoding_format float, or base64 of little-endian float32 as the SDKs ask by default)',
-      body: EmbeddingsRequestSchema(config.PROMPT_MAX_CHARS),
+      body: EmbeddingsRequestSchema,
       response: { 200: EmbeddingsSchema, ...errors }
     }
   }, async (request) => {
     const { model, input, dimensions, encoding_format: encoding } = request.body
+    checkLength(null, input)
     const r = await ollama.embed({ model, input: Array.isArray(input) ? input : [input], dimensions }, { route: request.routeOptions.url })
     const tokens = r.prompt_eval_count ?? 0
     return {

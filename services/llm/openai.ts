@@ -50,6 +50,14 @@ export function toOllamaChat (b: OpenAIChatRequest): ChatRequest {
   }
 }
 
+/** The first text over `max` characters, as OpenAI names request fields (messages[2].content, input[0]), or null. */
+export function tooLong (max: number, messages: OpenAIMessage[] | null, input: string | string[] | null): string | null {
+  for (const [i, m] of (messages ?? []).entries()) if (textOf(m.content).length > max) return `messages[${i}].content`
+  if (typeof input === 'string') return input.length > max ? 'input' : null
+  for (const [i, s] of (input ?? []).entries()) if (s.length > max) return `input[${i}]`
+  return null
+}
+
 export const finishReason = (r: { done_reason?: string }) => r.done_reason === 'length' ? 'length' : 'stop'
 
 export const usageOf = (r: ChatResponse) => ({ prompt_tokens: r.prompt_eval_count ?? 0, completion_tokens: r.eval_count ?? 0, total_tokens: (r.prompt_eval_count ?? 0) + (r.eval_count ?? 0) })
@@ -76,13 +84,13 @@ export function modelList (models: TagsResponse['models']) {
 
 const TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'invalid_request_error', 429: 'rate_limit_error' }
 
-interface ErrorLike { message: string, statusCode?: number, code?: string, validation?: Array<{ instancePath?: string }>, validationContext?: string }
+interface ErrorLike { message: string, statusCode?: number, code?: string, param?: string, validation?: Array<{ instancePath?: string }>, validationContext?: string }
 
 /** OpenAI's error body {"error": {message, type, param, code}} for any error, with its status.
- * param names the offending request field of a validation error ("messages[0].content"). */
+ * param names the offending request field ("messages[0].content"): the error's own, or a validation error's path. */
 export function openAIError (err: ErrorLike): { status: number, body: { error: { message: string, type: string, param: string | null, code: string | null } } } {
   const status = err.statusCode ?? 500
   const path = err.validationContext === 'body' ? err.validation?.[0]?.instancePath : undefined
-  const param = path === undefined || path === '' ? null : path.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')
+  const param = err.param ?? (path === undefined || path === '' ? null : path.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.'))
   return { status, body: { error: { message: err.message, type: TYPES[status] ?? 'api_error', param, code: err.code ?? null } } }
 }
