@@ -4,47 +4,14 @@
 // success or failure when the answer (or the stream's end, or its abort) is known, 'cached' when the
 // caller's cache answered without reaching Ollama. Routes never count by hand.
 import fp from 'fastify-plugin'
-import { Counter, Histogram } from 'prom-client'
+import { createLlmMetrics } from '../services/llm/metrics.js'
 import { createOllamaClient } from '../services/llm/ollama-client.js'
 import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse, Metrics } from '../services/llm/types.js'
-
-type Outcome = 'success' | 'failure' | 'cached'
 
 /** Who a call serves (the route's URL pattern, e.g. request.routeOptions.url) and, optionally, a cache
  * in front of it: `cache(upstream)` answers from the cache or calls `upstream`; not calling it means 'cached'. */
 export interface CallContext<R, T = R> { route: string | undefined, cache?: (upstream: () => Promise<R>) => Promise<T> }
 export type Route = Pick<CallContext<unknown>, 'route'>
-
-export function createLlmMetrics (registry: import('prom-client').Registry) {
-  const requests = new Counter({ name: 'llm_requests_total', help: 'LLM requests by route, model and outcome (success, failure, cached)', labelNames: ['route', 'model', 'outcome'] as const, registers: [registry] })
-  const tokens = new Counter({ name: 'llm_tokens_total', help: 'Tokens counted by Ollama (prompt_eval_count, eval_count)', labelNames: ['model', 'kind'] as const, registers: [registry] })
-  const upstream = new Histogram({ name: 'llm_upstream_duration_seconds', help: 'Ollama total_duration of completed answers', labelNames: ['model'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] })
-  // Children per label set, made on first use (so series appear only once counted) and then reused:
-  // labels() copies its arguments into a new object and binds a new function on every call.
-  const requestChildren = new Map<string, ReturnType<typeof requests.labels>>()
-  const modelChildren = new Map<string, { prompt: ReturnType<typeof tokens.labels>, completion: ReturnType<typeof tokens.labels>, upstream: ReturnType<typeof upstream.labels> }>()
-  /** Counts a finished request and, for a complete answer, its tokens and upstream time. */
-  return function record (route: string | undefined, model: string, outcome: Outcome, final?: Metrics) {
-    const key = `${outcome} ${route} ${model}`
-    let counter = requestChildren.get(key)
-    if (counter === undefined) {
-      // Model names come from clients: bound the memo (the series themselves are prom-client's).
-      if (requestChildren.size >= 1000) { requestChildren.clear(); modelChildren.clear() }
-      counter = requests.labels(route ?? 'unknown', model, outcome)
-      requestChildren.set(key, counter)
-    }
-    counter.inc()
-    if (final === undefined) return
-    let m = modelChildren.get(model)
-    if (m === undefined) {
-      m = { prompt: tokens.labels(model, 'prompt'), completion: tokens.labels(model, 'completion'), upstream: upstream.labels(model) }
-      modelChildren.set(model, m)
-    }
-    m.prompt.inc(final.prompt_eval_count ?? 0)
-    m.completion.inc(final.eval_count ?? 0)
-    if (final.total_duration !== undefined) m.upstream.observe(final.total_duration / 1e9)
-  }
-}
 
 export function createOllama (client: ReturnType<typeof createOllamaClient>, defaultModel: string, record: ReturnType<typeof createLlmMetrics>) {
   /** One upstream answer, counted; through the context's cache when it has one. */
@@ -73,18 +40,24 @@ export function createOllama (client: ReturnType<typeof createOllamaClient>, def
 
   /** A stream's chunks, counted once: success with the final chunk's metrics, failure on an error or
    * when the consumer stops (client gone) before the final chunk. */
-  async function * countedStream<C extends Metrics & { done?: boolean }> (model: string, ctx: Route, chunks: AsyncGenerator<C>): AsyncGenerator<C> {
-    let final: C | undefined
-    let ended = false
-    try {
-      for await (const chunk of chunks) {
-        if (chunk.done === true) final = chunk
-        yield chunk
+  function countedStream<C extends Metrics & { done?: boolean }> (model: string, ctx: Route, open: (signal: AbortSignal) => AsyncGenerator<C>): AsyncGenerator<C> {
+    const controller = new AbortController()
+    async function * chunks () {
+      let final: C | undefined
+      try {
+        for await (const chunk of open(controller.signal)) {
+          if (chunk.done === true) final = chunk
+          yield chunk
+        }
+      } finally {
+        record(ctx.route, model, final !== undefined ? 'success' : 'failure', final)
       }
-      ended = true
-    } finally {
-      record(ctx.route, model, ended || final !== undefined ? 'success' : 'failure', final)
     }
+    const stream = chunks()
+    // return() on a generator that awaits Ollama's next chunk would wait for that chunk: abort first.
+    const close = stream.return.bind(stream)
+    stream.return = async (value) => { controller.abort(); return await close(value) }
+    return stream
   }
 
   return {
@@ -96,8 +69,8 @@ export function createOllama (client: ReturnType<typeof createOllamaClient>, def
     generate: <T = GenerateResponse>(req: GenerateRequest, ctx: CallContext<GenerateResponse, T>) => counted(req.model, ctx, () => client.generate(req)),
     chat: <T = ChatResponse>(req: ChatRequest, ctx: CallContext<ChatResponse, T>) => counted(req.model, ctx, () => client.chat(req)),
     embed: (req: EmbedRequest, ctx: Route) => counted<EmbedResponse, EmbedResponse>(req.model, ctx, () => client.embed(req)),
-    generateStream: (req: GenerateRequest, ctx: Route) => countedStream(req.model, ctx, client.generateStream(req)),
-    chatStream: (req: ChatRequest, ctx: Route) => countedStream(req.model, ctx, client.chatStream(req))
+    generateStream: (req: GenerateRequest, ctx: Route) => countedStream(req.model, ctx, (signal) => client.generateStream(req, signal)),
+    chatStream: (req: ChatRequest, ctx: Route) => countedStream(req.model, ctx, (signal) => client.chatStream(req, signal))
   }
 }
 

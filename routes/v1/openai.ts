@@ -2,10 +2,10 @@
 // users can point their base URL at the gateway (services/llm/openai.ts does the mapping). Errors use
 // OpenAI's {"error": {...}} shape, so the SDKs raise their own exception classes.
 import { randomBytes } from 'node:crypto'
-import { Readable } from 'node:stream'
 import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { BadRequestError } from '../../services/lib/errors.js'
+import { cancelOnClose } from '../../services/lib/ndjson.js'
 import { base64Embedding, finishReason, modelList, openAIError, toOllamaChat, tooLong, usageOf } from '../../services/llm/openai.js'
 import {
   ChatCompletionRequestSchema, ChatCompletionSchema, EmbeddingsRequestSchema, EmbeddingsSchema, ModelListSchema, OpenAIErrorSchema
@@ -77,14 +77,11 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
       } catch (err) {
         const e = err as FastifyError
         yield event(openAIError({ message: e.message, code: e.code, statusCode: e.statusCode ?? 502 }).body)
-      } finally {
-        // The client went away mid-stream: stop reading Ollama too (the call then counts as a failure).
-        if (current.done !== true) await chunks.return(undefined)
       }
       yield 'data: [DONE]\n\n'
     }
     reply.header('cache-control', 'no-cache')
-    return reply.type('text/event-stream').send(Readable.from(events()) as never) // a stream skips the serializer
+    return reply.type('text/event-stream').send(cancelOnClose(events(), chunks) as never) // a stream skips the serializer
   })
 
   fastify.post('/embeddings', {

@@ -49,13 +49,13 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     return new UpstreamBadResponseError(NAME, `HTTP ${status}: ${message}`)
   }
 
-  async function send (method: 'GET' | 'POST', path: string, body?: { model?: string, [key: string]: unknown }): Promise<Dispatcher.ResponseData> {
+  async function send (method: 'GET' | 'POST', path: string, body?: { model?: string, [key: string]: unknown }, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
     if (!breaker.allow()) throw new CircuitOpenError(NAME, breaker.failures, breaker.retryInMs())
     let res: Dispatcher.ResponseData
     try {
-      res = await pool.request({ method, path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      res = await pool.request({ method, path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal })
     } catch (err) {
-      breaker.failure()
+      if (signal?.aborted !== true) breaker.failure() // our caller's abort says nothing of Ollama
       throw transportError(err)
     }
     breaker.success()
@@ -78,9 +78,10 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     }
   }
 
-  /** NDJSON chunks of a streaming answer; an {"error"} line or a missing final chunk throws. */
-  async function * ndjson<T extends { done?: boolean }> (path: string, body: { model?: string, [key: string]: unknown }): AsyncGenerator<T> {
-    const res = await send('POST', path, body)
+  /** NDJSON chunks of a streaming answer; an {"error"} line or a missing final chunk throws. Aborting
+   * `signal` (the client left) destroys the upstream body at once, even while a chunk is awaited. */
+  async function * ndjson<T extends { done?: boolean }> (path: string, body: { model?: string, [key: string]: unknown }, signal?: AbortSignal): AsyncGenerator<T> {
+    const res = await send('POST', path, body, signal)
     let buffered = ''
     let finished = false
     try {
@@ -114,8 +115,8 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     generate: (req: GenerateRequest) => json<GenerateResponse>('/api/generate', { ...req, stream: false }),
     chat: (req: ChatRequest) => json<ChatResponse>('/api/chat', { ...req, stream: false }),
     embed: (req: EmbedRequest) => json<EmbedResponse>('/api/embed', { ...req }),
-    generateStream: (req: GenerateRequest) => ndjson<GenerateResponse>('/api/generate', { ...req, stream: true }),
-    chatStream: (req: ChatRequest) => ndjson<ChatResponse>('/api/chat', { ...req, stream: true }),
+    generateStream: (req: GenerateRequest, signal?: AbortSignal) => ndjson<GenerateResponse>('/api/generate', { ...req, stream: true }, signal),
+    chatStream: (req: ChatRequest, signal?: AbortSignal) => ndjson<ChatResponse>('/api/chat', { ...req, stream: true }, signal),
     /** The local models (/api/tags). */
     async models (): Promise<TagsResponse['models']> {
       const res = await send('GET', '/api/tags')

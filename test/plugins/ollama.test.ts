@@ -1,6 +1,8 @@
 // LLM accounting lives in the ollama decorator: every call counts itself (success, failure, or
 // 'cached' when a cache answered), with the route it serves, streams included. First the plugin on
 // a bare Fastify, then each LLM route through the whole gateway, reading /metrics.
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { test, type Test } from 'tap'
 import Fastify from 'fastify'
 import configPlugin from '../../plugins/config.js'
@@ -10,6 +12,7 @@ import ollamaPlugin from '../../plugins/ollama.js'
 import { loadConfig } from '../../schemas/config.js'
 import { buildTestApp } from '../helpers/app.js'
 import { startOllamaDouble } from '../helpers/ollama-double.js'
+import { until } from '../helpers/redis.js'
 
 /** The llm_* series of a /metrics text, one "name{labels} value" line each, sorted. */
 const llmLines = (text: string, names = ['llm_requests_total', 'llm_tokens_total']) =>
@@ -142,5 +145,44 @@ test('chat, chat-semantic (semantic and exact hits), and the OpenAI routes with 
     // chat Hello (1, 5), Again (1, 5); chat-semantic What is AI? (3, 5); completions Hi there (2, 6) twice
     'llm_tokens_total{model="tinyllama",kind="completion"} 27',
     'llm_tokens_total{model="tinyllama",kind="prompt"} 9'
+  ])
+})
+
+test('a client leaving a stream: the gateway stops reading Ollama and counts a failure', async (t) => {
+  // An upstream that sends one chunk and then holds the stream open, noting when the gateway hangs up.
+  let closed = 0
+  const upstream = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+      const piece = req.url === '/api/chat' ? { message: { role: 'assistant', content: 'Hel' } } : { response: 'Hel' }
+      res.write(JSON.stringify({ model: 'tinyllama', created_at: '', ...piece, done: false }) + '\n')
+      res.on('close', () => { closed++ })
+    })
+  })
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { upstream.closeAllConnections(); upstream.close() })
+  const app = await buildTestApp(t, { OLLAMA_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as AddressInfo).port
+
+  /** Posts a streaming request, waits for its first bytes, then drops the connection. */
+  const leave = (path: string, body: object) => new Promise<string>((resolve, reject) => {
+    const req = httpRequest({ port, host: '127.0.0.1', path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.once('data', (d: Buffer) => { req.destroy(); resolve(d.toString()) })
+    })
+    req.on('error', (err) => { if (!req.destroyed) reject(err) })
+    req.end(JSON.stringify(body))
+  })
+  t.match(await leave('/api/v1/generate', { prompt: 'hi', stream: true }), /"response":"Hel"/)
+  t.match(await leave('/v1/chat/completions', { model: 'tinyllama', stream: true, messages: [{ role: 'user', content: 'hi' }] }), /"content":"Hel"/)
+  // A chat turn left mid-stream lets the session's next turn in (else this second one would wait forever).
+  for (let i = 0; i < 2; i++) t.match(await leave('/api/v1/chat', { prompt: 'hi', session_id: 'left', stream: true }), /"content":"Hel"/)
+  await until(async () => closed === 4)
+  await until(async () => llmLines((await app.inject('/metrics')).body).length === 3)
+  t.same(llmLines((await app.inject('/metrics')).body), [
+    'llm_requests_total{route="/api/v1/chat",model="tinyllama",outcome="failure"} 2',
+    'llm_requests_total{route="/api/v1/generate",model="tinyllama",outcome="failure"} 1',
+    'llm_requests_total{route="/v1/chat/completions",model="tinyllama",outcome="failure"} 1'
   ])
 })
