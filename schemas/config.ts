@@ -73,6 +73,7 @@ export const ConfigSchema = Type.Object({
   OLLAMA_BREAKER_COOLDOWN_MS: Type.Integer({ default: 10000, minimum: 10, description: 'how long an open circuit answers 503 at once before one probe' }),
   PROMPT_MAX_CHARS: Type.Integer({ default: 8000, minimum: 16, description: 'longest accepted prompt; generate-secure truncates to it' }),
   CHAT_MEMORY_MAX_MESSAGES: Type.Integer({ default: 20, minimum: 2, description: 'messages kept per session (oldest dropped first)' }),
+  CHAT_MEMORY_MAX_CHARS: Type.Integer({ default: 100000, minimum: 1, description: 'characters stored per session (oldest messages dropped first)' }),
   CHAT_MEMORY_MAX_TOKENS: Type.Integer({ default: 2000, minimum: 1, description: 'approximate tokens of history sent to the model (4 characters a token)' }),
   CHAT_MEMORY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'idle sessions expire after this' }),
   // Serving clients (issue 4b): Triton, TF Serving, and the network calls to our own fronts.

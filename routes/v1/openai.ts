@@ -1,72 +1,51 @@
-// OpenAI-compatible chat completions and embeddings mapped onto Ollama, so OpenAI SDK users can point
-// their base URL at the gateway. Shapes and defaults follow Ollama's own /v1 layer
-// (reference/llm_gateways.md 1.8), errors use OpenAI's {"error": {...}} shape (the error renderer's 'openai').
+// OpenAI-compatible chat completions, embeddings and model list mapped onto Ollama, so OpenAI SDK
+// users can point their base URL at the gateway (services/llm/openai.ts does the mapping). Errors use
+// OpenAI's {"error": {...}} shape (the error renderer's 'openai', set by each route's config), so
+// the SDKs raise their own exception classes.
 import { randomBytes } from 'node:crypto'
-import { Readable } from 'node:stream'
+import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
-import type { ChatResponse } from '../../services/llm/types.js'
+import { BadRequestError } from '../../services/lib/errors.js'
+import { cancelOnClose } from '../../services/lib/ndjson.js'
 import { openaiError } from '../../services/lib/error-shapes.js'
+import { base64Embedding, finishReason, modelList, toOllamaChat, tooLong, usageOf } from '../../services/llm/openai.js'
+import {
+  ChatCompletionRequestSchema, ChatCompletionSchema, EmbeddingsRequestSchema, EmbeddingsSchema, ModelListSchema, OpenAIErrorSchema
+} from '../../schemas/openai.js'
 
-const Message = Type.Object({ role: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]), content: Type.String() })
-const OpenAIError = Type.Object({ error: Type.Object({ message: Type.String(), type: Type.String(), param: Type.Null(), code: Type.Union([Type.String(), Type.Null()]) }) })
-
-const ChatCompletionRequest = Type.Object({
-  model: Type.String({ minLength: 1 }),
-  messages: Type.Array(Message, { minItems: 1 }),
-  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-  top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
-  seed: Type.Optional(Type.Integer()),
-  stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-  frequency_penalty: Type.Optional(Type.Number()),
-  presence_penalty: Type.Optional(Type.Number()),
-  stream: Type.Optional(Type.Boolean()),
-  stream_options: Type.Optional(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }))
-})
-
-const Usage = Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Optional(Type.Integer()), total_tokens: Type.Integer() })
-const ChatCompletion = Type.Object({
-  id: Type.String(), object: Type.String(), created: Type.Integer(), model: Type.String(), system_fingerprint: Type.String(),
-  choices: Type.Array(Type.Object({ index: Type.Integer(), message: Type.Object({ role: Type.String(), content: Type.String() }), finish_reason: Type.String() })),
-  usage: Usage
-})
-const Embeddings = Type.Object({
-  object: Type.String(),
-  data: Type.Array(Type.Object({ object: Type.String(), embedding: Type.Array(Type.Number()), index: Type.Integer() })),
-  model: Type.String(),
-  usage: Usage
-})
-
-const finishReason = (r: { done_reason?: string }) => r.done_reason === 'length' ? 'length' : 'stop'
-const usageOf = (r: ChatResponse) => ({ prompt_tokens: r.prompt_eval_count ?? 0, completion_tokens: r.eval_count ?? 0, total_tokens: (r.prompt_eval_count ?? 0) + (r.eval_count ?? 0) })
+const errors = { 400: OpenAIErrorSchema, 404: OpenAIErrorSchema, 502: OpenAIErrorSchema, 503: OpenAIErrorSchema, 504: OpenAIErrorSchema }
 
 const openai: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { ollama } = fastify
-  const config = { errorShape: 'openai' as const }
+  const { ollama, config } = fastify
+  const routeConfig = { errorShape: 'openai' as const }
+
+  /** PROMPT_MAX_CHARS applies here as on the native routes: a 400 naming the field. */
+  function checkLength (messages: Parameters<typeof tooLong>[1], input: Parameters<typeof tooLong>[2]) {
+    const param = tooLong(config.PROMPT_MAX_CHARS, messages, input)
+    if (param !== null) throw Object.assign(new BadRequestError(`${param} must NOT have more than ${config.PROMPT_MAX_CHARS} characters (PROMPT_MAX_CHARS)`), { param })
+  }
+
 
   fastify.post('/chat/completions', {
-    config,
+    config: routeConfig,
     schema: {
       tags: ['llm', 'openai'],
       summary: 'OpenAI-compatible chat completion (stream: true gives server-sent events ending with data: [DONE])',
-      body: ChatCompletionRequest,
-      response: { 200: ChatCompletion, 400: OpenAIError, 404: OpenAIError, 502: OpenAIError, 503: OpenAIError, 504: OpenAIError }
+      description: 'developer messages become system messages; text parts are joined by newlines; max_completion_tokens (or max_tokens), ' +
+        'seed and stop become Ollama options; response_format json_object becomes format "json", json_schema its schema.',
+      body: ChatCompletionRequestSchema,
+      response: { 200: ChatCompletionSchema, ...errors }
     }
   }, async (request, reply) => {
     const b = request.body
-    // Ollama's /v1 layer: temperature and top_p default to 1.0 when absent (native defaults differ).
-    const options = {
-      temperature: b.temperature ?? 1, top_p: b.top_p ?? 1, num_predict: b.max_tokens, seed: b.seed,
-      stop: typeof b.stop === 'string' ? [b.stop] : b.stop, frequency_penalty: b.frequency_penalty, presence_penalty: b.presence_penalty
-    }
+    checkLength(b.messages, null)
+    const req = toOllamaChat(b)
+    const route = { route: request.routeOptions.url }
     const id = `chatcmpl-${randomBytes(6).toString('hex')}`
-    const created = Math.floor(Date.now() / 1000)
-    const base = { id, created, model: b.model, system_fingerprint: 'fp_ollama' }
+    const base = { id, created: Math.floor(Date.now() / 1000), model: b.model, system_fingerprint: 'fp_ollama' }
 
     if (b.stream !== true) {
-      const r = await ollama.chat({ model: b.model, messages: b.messages, options })
-      ollama.record('/v1/chat/completions', b.model, 'success', r)
+      const r = await ollama.chat(req, route)
       return {
         ...base,
         object: 'chat.completion',
@@ -75,7 +54,7 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     }
 
-    const chunks = ollama.chatStream({ model: b.model, messages: b.messages, options })
+    const chunks = ollama.chatStream(req, route)
     const first = await chunks.next() // failures before the first chunk keep their HTTP status
     const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`
     const chunk = (delta: object, finish: string | null) => event({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })
@@ -94,41 +73,43 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
           }
           current = await chunks.next()
         }
-        ollama.record('/v1/chat/completions', b.model, 'success')
       } catch (err) {
-        ollama.record('/v1/chat/completions', b.model, 'failure')
-        yield event(openaiError(err as Error))
+        // Headers are gone: the failure travels as an error event in OpenAI's shape (a stream failure is a 502 unless coded).
+        const e = err as FastifyError
+        yield event(openaiError({ message: e.message, code: e.code, statusCode: e.statusCode ?? 502 }))
       }
       yield 'data: [DONE]\n\n'
     }
     reply.header('cache-control', 'no-cache')
-    return reply.type('text/event-stream').send(Readable.from(events()) as never) // a stream skips the serializer
+    return reply.type('text/event-stream').send(cancelOnClose(events(), chunks) as never) // a stream skips the serializer
   })
 
   fastify.post('/embeddings', {
-    config,
+    config: routeConfig,
     schema: {
       tags: ['llm', 'openai'],
-      summary: 'OpenAI-compatible embeddings',
-      body: Type.Object({
-        model: Type.String({ minLength: 1 }),
-        input: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 2048 })]),
-        encoding_format: Type.Optional(Type.Literal('float')),
-        dimensions: Type.Optional(Type.Integer({ minimum: 1 }))
-      }),
-      response: { 200: Embeddings, 400: OpenAIError, 404: OpenAIError, 502: OpenAIError, 503: OpenAIError, 504: OpenAIError }
+      summary: 'OpenAI-compatible embeddings (encoding_format float, or base64 of little-endian float32 as the SDKs ask by default)',
+      body: EmbeddingsRequestSchema,
+      response: { 200: EmbeddingsSchema, ...errors }
     }
   }, async (request) => {
-    const { model, input, dimensions } = request.body
-    const r = await ollama.embed({ model, input: Array.isArray(input) ? input : [input], dimensions })
+    const { model, input, dimensions, encoding_format: encoding } = request.body
+    checkLength(null, input)
+    const r = await ollama.embed({ model, input: Array.isArray(input) ? input : [input], dimensions }, { route: request.routeOptions.url })
     const tokens = r.prompt_eval_count ?? 0
     return {
       object: 'list',
-      data: r.embeddings.map((embedding, index) => ({ object: 'embedding', embedding, index })),
+      data: r.embeddings.map((embedding, index) => ({ object: 'embedding', embedding: encoding === 'base64' ? base64Embedding(embedding) : embedding, index })),
       model,
       usage: { prompt_tokens: tokens, total_tokens: tokens }
     }
   })
+
+  // The exact path /v1/models is free: TF Serving (routes/v1/models/) has no list call, only /v1/models/{name}...
+  fastify.get('/models', {
+    config: routeConfig,
+    schema: { tags: ['llm', 'openai'], summary: "OpenAI-compatible model list: Ollama's local models (/api/tags)", response: { 200: ModelListSchema, 502: OpenAIErrorSchema, 503: OpenAIErrorSchema, 504: OpenAIErrorSchema } }
+  }, async () => modelList(await ollama.models()))
 }
 
 export default openai

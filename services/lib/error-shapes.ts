@@ -12,8 +12,11 @@ export interface RenderableError extends ErrorDetails {
   message: string
   code?: string
   statusCode?: number
-  /** Ajv's errors, when the error is a schema rejection. */
-  validation?: Array<{ params?: unknown }>
+  /** Ajv's errors, when the error is a schema rejection, and what was validated ('body', 'query', ...). */
+  validation?: Array<{ params?: unknown, instancePath?: string }>
+  validationContext?: string
+  /** The request field the error is about, for OpenAI's `param`. */
+  param?: string
 }
 
 export interface Rendered { status: number, body: object }
@@ -41,14 +44,18 @@ function validationMessage (message: string, params: unknown): string {
 }
 
 /** OpenAI's error type for a status (the SDKs map statuses to exception classes, the type is informative). */
-function openaiType (status: number): string {
-  if (status === 400) return 'invalid_request_error'
-  if (status === 404) return 'not_found_error'
-  return 'api_error'
+const OPENAI_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'invalid_request_error', 429: 'rate_limit_error' }
+
+/** The request field an error is about, as OpenAI names it ("messages[0].content"): the error's own
+ * `param`, or a body schema rejection's path. */
+function openaiParam (err: RenderableError): string | null {
+  if (typeof err.param === 'string') return err.param
+  const path = err.validationContext === 'body' ? err.validation?.[0]?.instancePath : undefined
+  return path === undefined || path === '' ? null : path.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')
 }
 
 export function openaiError (err: RenderableError, contentType?: string, status = statusOf(err)) {
-  return { error: { message: messageOf(err, contentType), type: openaiType(status), param: null, code: isHidden(err) ? null : err.code ?? null } }
+  return { error: { message: messageOf(err, contentType), type: OPENAI_TYPES[status] ?? 'api_error', param: openaiParam(err), code: isHidden(err) ? null : err.code ?? null } }
 }
 
 export function renderError (err: RenderableError, shape: ErrorShape, contentType?: string): Rendered {

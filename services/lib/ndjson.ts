@@ -22,5 +22,26 @@ export async function ndjsonStream<T> (chunks: AsyncIterator<T>, map: (chunk: T)
       yield JSON.stringify({ error }) + '\n'
     }
   }
-  return Readable.from(lines())
+  return cancelOnClose(lines(), chunks)
+}
+
+/** A readable over `lines` that, destroyed before its end (the client left), returns `upstream` at
+ * once. (Readable.from would wait: its destroy returns the generator, which is waiting on the
+ * upstream's next chunk and cannot be returned until that chunk comes.) */
+export function cancelOnClose (lines: AsyncGenerator<string>, upstream: AsyncIterator<unknown>): Readable {
+  let ended = false
+  return new Readable({
+    read () {
+      lines.next().then(({ value, done }) => {
+        if (done === true) { ended = true; this.push(null) } else this.push(value)
+      }, (err: Error) => this.destroy(err))
+    },
+    destroy (err, callback) {
+      if (!ended) {
+        upstream.return?.(undefined)?.catch(() => {})
+        lines.return(undefined).catch(() => {})
+      }
+      callback(err)
+    }
+  })
 }

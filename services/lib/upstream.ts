@@ -42,6 +42,8 @@ export interface UpstreamCall {
   /** Per-call deadlines (e.g. a short one for embeddings or health probes). */
   firstByteTimeoutMs?: number
   totalTimeoutMs?: number
+  /** The caller's abort (e.g. its client left): ends the call at once, and says nothing of the upstream. */
+  signal?: AbortSignal
 }
 
 export interface UpstreamResponse { statusCode: number, headers: IncomingHttpHeaders, body: Buffer }
@@ -67,8 +69,9 @@ export function createUpstream (opts: UpstreamOptions) {
   let probing: Promise<unknown> | null = null
 
   /** A transport failure or deadline: counted by the breaker, mapped to the vocabulary. */
-  function transport (err: unknown, firstByteTimeoutMs: number): Error {
+  function transport (err: unknown, firstByteTimeoutMs: number, call: UpstreamCall): Error {
     if (isGatewayError(err)) return err
+    if (call.signal?.aborted === true) return err as Error
     breaker.failure()
     return networkFailure(name, err, { connectTimeoutMs: opts.connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs: opts.idleTimeoutMs })
   }
@@ -82,6 +85,9 @@ export function createUpstream (opts: UpstreamOptions) {
     const deadline = (phase: DeadlineError['phase'], ms: number) => setTimeout(() => controller.abort(new DeadlineError(phase, ms)), ms)
     const firstByte = deadline('first-byte', firstByteMs)
     const total = totalMs === undefined ? undefined : deadline('total', totalMs)
+    const callerAbort = () => controller.abort(call.signal?.reason)
+    call.signal?.addEventListener('abort', callerAbort, { once: true })
+    const release = () => { clearTimeout(total); call.signal?.removeEventListener('abort', callerAbort) }
     let res: Dispatcher.ResponseData
     try {
       res = await undiciRequest(`${base}${call.path}`, {
@@ -90,17 +96,17 @@ export function createUpstream (opts: UpstreamOptions) {
         method: call.method, headers: call.headers, body: call.body, dispatcher, signal: controller.signal, headersTimeout: firstByteMs
       })
     } catch (err) {
-      clearTimeout(total)
-      throw transport(err, firstByteMs)
+      release()
+      throw transport(err, firstByteMs, call)
     } finally {
       clearTimeout(firstByte)
     }
     breaker.success()
-    return { res, chunks: chunks(res, controller, total, firstByteMs) }
+    return { res, chunks: chunks(res, controller, release, firstByteMs, call) }
   }
 
   /** The body, chunk by chunk, each awaited under the idle deadline; stopping early releases the socket. */
-  async function * chunks (res: Dispatcher.ResponseData, controller: AbortController, total: NodeJS.Timeout | undefined, firstByteMs: number): AsyncGenerator<Buffer> {
+  async function * chunks (res: Dispatcher.ResponseData, controller: AbortController, release: () => void, firstByteMs: number, call: UpstreamCall): AsyncGenerator<Buffer> {
     const it = res.body[Symbol.asyncIterator]()
     try {
       while (true) {
@@ -109,7 +115,7 @@ export function createUpstream (opts: UpstreamOptions) {
         try {
           next = await it.next()
         } catch (err) {
-          throw transport(err, firstByteMs)
+          throw transport(err, firstByteMs, call)
         } finally {
           clearTimeout(idle)
         }
@@ -117,7 +123,7 @@ export function createUpstream (opts: UpstreamOptions) {
         yield next.value
       }
     } finally {
-      clearTimeout(total)
+      release()
       if (!res.body.readableEnded) res.body.destroy()
     }
   }

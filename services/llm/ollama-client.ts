@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError } from '../lib/errors.js'
 import { createUpstream } from '../lib/upstream.js'
-import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse } from './types.js'
+import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse, TagsResponse } from './types.js'
 
 export interface OllamaClientOptions {
   url: string
@@ -46,9 +46,10 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     ...(deadlineMs === undefined ? {} : { firstByteTimeoutMs: deadlineMs, totalTimeoutMs: deadlineMs })
   })
 
-  /** NDJSON chunks of a streaming answer; an {"error"} line or a missing final chunk throws. */
-  async function * ndjson<T extends { done?: boolean }> (path: string, body: Body): AsyncGenerator<T> {
-    const res = await upstream.stream(post(path, body))
+  /** NDJSON chunks of a streaming answer; an {"error"} line or a missing final chunk throws. Aborting
+   * `signal` (the client left) ends the upstream call at once, even while a chunk is awaited. */
+  async function * ndjson<T extends { done?: boolean }> (path: string, body: Body, signal?: AbortSignal): AsyncGenerator<T> {
+    const res = await upstream.stream({ ...post(path, body), signal })
     let buffered = ''
     let finished = false
     for await (const piece of res.body) {
@@ -84,8 +85,10 @@ export function createOllamaClient (opts: OllamaClientOptions) {
     generate: async (req: GenerateRequest) => await upstream.json<GenerateResponse>(post('/api/generate', { ...req, stream: false })),
     chat: async (req: ChatRequest) => await upstream.json<ChatResponse>(post('/api/chat', { ...req, stream: false })),
     embed: async (req: EmbedRequest) => await upstream.json<EmbedResponse>(post('/api/embed', { ...req }, embedMs)),
-    generateStream: (req: GenerateRequest) => ndjson<GenerateResponse>('/api/generate', { ...req, stream: true }),
-    chatStream: (req: ChatRequest) => ndjson<ChatResponse>('/api/chat', { ...req, stream: true }),
+    generateStream: (req: GenerateRequest, signal?: AbortSignal) => ndjson<GenerateResponse>('/api/generate', { ...req, stream: true }, signal),
+    chatStream: (req: ChatRequest, signal?: AbortSignal) => ndjson<ChatResponse>('/api/chat', { ...req, stream: true }, signal),
+    /** The local models (/api/tags). */
+    models: async (): Promise<TagsResponse['models']> => (await upstream.json<TagsResponse>({ method: 'GET', path: '/api/tags' })).models,
     version,
     /** The server's version for /health: one call in flight at a time, under the short probe deadline. */
     probe: async (): Promise<string> => await upstream.probe(async () => await version()),

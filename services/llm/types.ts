@@ -47,3 +47,5 @@ export interface ChatResponse extends Metrics {
 export interface EmbedRequest { model: string, input: string | string[], truncate?: boolean, dimensions?: number }
 
 export interface EmbedResponse { model: string, embeddings: number[][], total_duration?: number, load_duration?: number, prompt_eval_count?: number }
+
+export interface TagsResponse { models: Array<{ name: string, model: string, modified_at?: string, size?: number, digest?: string }> }

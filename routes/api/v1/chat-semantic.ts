@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { wantsFresh } from '../../../plugins/cache.js'
 import { ChatSemanticRequestSchema, ChatSemanticResponseSchema } from '../../../schemas/cache.js'
 import { ErrorSchema } from '../../../schemas/iris.js'
+import type { GenerateResponse } from '../../../services/llm/types.js'
 
 interface Answer { response: string, model: string, complete: boolean }
 
@@ -12,10 +13,7 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
   const { cache, semanticCache, log, ollama } = fastify
   const defaultModel = ollama.defaultModel
 
-  async function generate (body: { prompt: string, model: string, system?: string, options?: Record<string, unknown> }): Promise<Answer> {
-    const r = await ollama.generate(body)
-    return { response: r.response, model: r.model, complete: r.done && (r.done_reason ?? 'stop') === 'stop' }
-  }
+  const toAnswer = (r: GenerateResponse): Answer => ({ response: r.response, model: r.model, complete: r.done && (r.done_reason ?? 'stop') === 'stop' })
 
   fastify.post('/chat-semantic', {
     schema: {
@@ -37,7 +35,8 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
 
     let semantic: Awaited<ReturnType<typeof semanticCache.lookup>> = null
     let embedFailed = false
-    const { value, status } = await cache.wrap(cache.key('chat-semantic', [scope, prompt]), async () => {
+    // A request answered by either cache never reaches Ollama: the ollama decorator counts it 'cached'.
+    const serve = (upstream: () => Promise<GenerateResponse>) => cache.wrap(cache.key('chat-semantic', [scope, prompt]), async () => {
       if (semanticCache.enabled && !fresh) {
         // A failing embedder costs the semantic lookup, not the answer.
         semantic = await semanticCache.lookup(scope, prompt).catch((err: Error) => {
@@ -48,7 +47,7 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
         if (semantic?.hit === true) return { ...(semantic.entry.response as Answer), matched: semantic.entry.prompt, score: semantic.score }
       }
       const genStart = performance.now()
-      const answer = await generate({ prompt, model, system, options })
+      const answer = toAnswer(await upstream())
       if (answer.complete && semanticCache.enabled) {
         // After a failed embedding, do not wait on the embedder a second time.
         const vector = semantic?.vector ?? (embedFailed ? null : await semanticCache.embed(prompt).catch(() => null))
@@ -56,6 +55,7 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       return { ...answer, matched: null, score: semantic?.hit === false ? semantic.best : null }
     }, { bypass: fresh, cacheable: (a) => a.complete })
+    const { value, status } = await ollama.generate({ prompt, model, system, options }, { route: request.routeOptions.url, cache: serve })
 
     const exactHit = status === 'HIT'
     const semanticHit = !exactHit && value.matched !== null

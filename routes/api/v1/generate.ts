@@ -19,22 +19,16 @@ const generateRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { ollama, cache, promptGuard, config } = fastify
 
   /** One complete (non-streamed) generation, from the exact cache when the request is deterministic. */
-  async function complete (route: string, request: Parameters<typeof cache.reply>[0], reply: Parameters<typeof cache.reply>[1], req: { model: string, prompt: string, system?: string, options?: SamplingOptions }) {
-    const run = async () => {
-      const r = await ollama.generate(req)
-      ollama.record(route, req.model, 'success', r)
-      return r
+  async function complete (request: Parameters<typeof cache.reply>[0], reply: Parameters<typeof cache.reply>[1], req: { model: string, prompt: string, system?: string, options?: SamplingOptions }) {
+    const route = request.routeOptions.url
+    if (!cache.isDeterministic(req.options)) {
+      reply.header('x-cache', 'BYPASS')
+      return await ollama.generate(req, { route })
     }
-    try {
-      if (!cache.isDeterministic(req.options)) {
-        reply.header('x-cache', 'BYPASS')
-        return await run()
-      }
-      return await cache.reply(request, reply, cache.key('generate', req), run, { cacheable: (r) => r.done && (r.done_reason ?? 'stop') === 'stop' })
-    } catch (err) {
-      ollama.record(route, req.model, 'failure')
-      throw err
-    }
+    return await ollama.generate(req, {
+      route,
+      cache: (upstream) => cache.reply(request, reply, cache.key('generate', req), upstream, { cacheable: (r) => r.done && (r.done_reason ?? 'stop') === 'stop' })
+    })
   }
 
   fastify.post('/generate', {
@@ -48,11 +42,10 @@ const generateRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { prompt, system, options, stream } = request.body
     const model = request.body.model ?? ollama.defaultModel
     if (stream === true) {
-      const body = await ndjsonStream(ollama.generateStream({ model, prompt, system, options }), (c) => c,
-        (error) => ollama.record('/api/v1/generate', model, error === null ? 'success' : 'failure'))
+      const body = await ndjsonStream(ollama.generateStream({ model, prompt, system, options }, { route: request.routeOptions.url }), (c) => c)
       return reply.type('application/x-ndjson').send(body as never) // a stream skips the response serializer
     }
-    const r = await complete('/api/v1/generate', request, reply, { model, prompt, system, options })
+    const r = await complete(request, reply, { model, prompt, system, options })
     return { response: r.response, model: r.model, done_reason: r.done_reason ?? 'stop', usage: toUsage(r) }
   })
 
@@ -70,7 +63,7 @@ const generateRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       throw withDetails(new PromptBlockedError(analysis.detected_patterns.join(', ')), { security_analysis: analysis })
     }
     const model = request.body.model ?? ollama.defaultModel
-    const r = await complete('/api/v1/generate-secure', request, reply, { model, prompt: promptGuard.sanitise(request.body.prompt), options: request.body.options })
+    const r = await complete(request, reply, { model, prompt: promptGuard.sanitise(request.body.prompt), options: request.body.options })
     return { response: r.response, model: r.model, security_analysis: analysis }
   })
 }

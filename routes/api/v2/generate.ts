@@ -34,14 +34,7 @@ const generateV2: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const start = performance.now()
     const model = request.body.model_version ?? ollama.defaultModel
-    let r
-    try {
-      r = await ollama.generate({ model, prompt: request.body.prompt, options: request.body.options })
-    } catch (err) {
-      ollama.record('/api/v2/generate', model, 'failure')
-      throw err
-    }
-    ollama.record('/api/v2/generate', model, 'success', r)
+    const r = await ollama.generate({ model, prompt: request.body.prompt, options: request.body.options }, { route: request.routeOptions.url })
     return {
       response: r.response,
       metadata: {

@@ -8,7 +8,7 @@ import type { createSemanticRedis } from './redis-store.js'
 import type { createSemanticStore, SemanticEntry } from './store.js'
 
 /** The part of the ollama plugin (issue 3, LLM half) used here. */
-export interface OllamaEmbed { embed: (req: { model: string, input: string[] }) => Promise<{ embeddings: number[][] }> }
+export interface OllamaEmbed { embed: (req: { model: string, input: string[] }, ctx: { route: string }) => Promise<{ embeddings: number[][] }> }
 
 export function ollamaEmbedder (getOllama: () => OllamaEmbed | undefined, model: string): Embedder {
   return {
@@ -16,7 +16,7 @@ export function ollamaEmbedder (getOllama: () => OllamaEmbed | undefined, model:
     async embed (texts) {
       const ollama = getOllama()
       if (ollama === undefined) throw new EmbeddingUnavailableError('set EMBED_ONNX_DIR, or OLLAMA_URL for Ollama embeddings')
-      const { embeddings } = await ollama.embed({ model, input: texts })
+      const { embeddings } = await ollama.embed({ model, input: texts }, { route: 'semantic-cache' })
       return embeddings.map((e) => Float32Array.from(e))
     }
   }

@@ -37,7 +37,7 @@ t.test('turns accumulate in the session; the seed shape; GET and DELETE', async 
   t.equal((await chat('Hi again')).json().conversation_length, 1, 'a deleted session starts over')
 
   const fresh = (await app.inject({ method: 'POST', url: '/api/v1/chat', payload: { prompt: 'no id' } })).json()
-  t.match(fresh.session_id, /^[0-9a-f-]{36}$/, 'a new session id is issued')
+  t.match(fresh.session_id, /^[A-Za-z0-9_-]{22}$/, 'a new session id is issued: 128 random bits, base64url')
   const bad = await app.inject({ method: 'POST', url: '/api/v1/chat', payload: { prompt: 'x', session_id: 'bad id!' } })
   t.equal(bad.statusCode, 400)
   t.match(bad.json().message, /body\/session_id must match pattern/)
