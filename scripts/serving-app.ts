@@ -1,6 +1,7 @@
 // A gateway reduced to its serving fronts, for `npm run serve:inference` (the seed's standalone
 // HTTP inference server: KServe V2 and TF-Serving REST) and `npm run serve:grpc` (the gRPC front
-// alone). Same plugins and routes as the gateway, so the answers are the same.
+// alone). Same plugins and routes as the gateway, so the answers are the same, and every prediction
+// reaches the prediction log (DATA_DIR, or the Redis stream when REDIS_URL is set) as on the gateway.
 import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -9,6 +10,10 @@ import { loadConfig } from '../schemas/config.js'
 import metricsPlugin from '../plugins/metrics.js'
 import healthPlugin from '../plugins/health.js'
 import onnxPlugin from '../plugins/onnx.js'
+import redisPlugin from '../plugins/redis.js'
+import cachePlugin from '../plugins/cache.js'
+import driftLoggerPlugin from '../plugins/drift-logger.js'
+import inferencePlugin from '../plugins/inference.js'
 import kservePlugin from '../plugins/kserve.js'
 import grpcServerPlugin from '../plugins/grpc-server.js'
 import healthRoutes from '../routes/health/index.js'
@@ -30,6 +35,10 @@ export async function buildServingApp (opts: ServingAppOptions) {
   await app.register(metricsPlugin)
   await app.register(healthPlugin)
   await app.register(onnxPlugin)
+  await app.register(redisPlugin)
+  await app.register(cachePlugin)
+  await app.register(driftLoggerPlugin)
+  await app.register(inferencePlugin)
   await app.register(kservePlugin)
   await app.register(grpcServerPlugin)
   if (opts.http) {
