@@ -47,9 +47,20 @@ export interface InferenceDeps {
 /** A cached prediction: the probabilities (float32 values, exact through JSON) and the arg-max classes. */
 interface Cached { probabilities: number[], predicted: number[] }
 
+/** A fresh prediction as the cache stores it: serialised only if it is written (not when the key is held). */
+class Fresh {
+  constructor (readonly prediction: Prediction) {}
+  toJSON (): Cached {
+    const p = this.prediction.probabilities
+    const probabilities = new Array<number>(p.length)
+    for (let i = 0; i < p.length; i++) probabilities[i] = p[i]
+    return { probabilities, predicted: this.prediction.predicted }
+  }
+}
+
 const KEY_NAMESPACE = 'predict'
-const LOOKUP: WrapOptions<Cached> = {}
-const FRESH: WrapOptions<Cached> = { bypass: true }
+const LOOKUP: WrapOptions<Fresh | Cached> = {}
+const FRESH: WrapOptions<Fresh | Cached> = { bypass: true }
 
 export function createInference (deps: InferenceDeps) {
   const { store, cache, drift } = deps
@@ -66,10 +77,13 @@ export function createInference (deps: InferenceDeps) {
       keyPrefixes.set(m, key)
     }
     if (rows instanceof Float32Array) {
-      for (let i = 0; i < rows.length; i++) key += ',' + String(rows[i])
+      for (let i = 0; i < rows.length; i++) key += ',' + rows[i]
     } else {
       const columns = featureColumns(m)
-      for (const row of rows) for (const c of columns) key += ',' + String(row[c])
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]
+        for (let c = 0; c < columns.length; c++) key += ',' + row[columns[c]]
+      }
     }
     return key + ']'
   }
@@ -103,6 +117,7 @@ export function createInference (deps: InferenceDeps) {
     const ts = drift.timestamp()
     const latency = Math.round((input.reply !== undefined ? input.reply.elapsedTime : now() - start) * 1000) / 1000
     const { rows, route } = input
+    const floats = rows instanceof Float32Array ? rows : null
     const k = p.probabilities.length / p.rows
     for (let r = 0; r < p.rows; r++) {
       let prediction: string
@@ -123,7 +138,7 @@ export function createInference (deps: InferenceDeps) {
         ts,
         model: m.name,
         version: m.version,
-        features: rows instanceof Float32Array ? featuresOf(m, rows, r) : rows[r],
+        features: floats !== null ? featuresOf(m, floats, r) : (rows as readonly IrisFeatures[])[r],
         prediction,
         confidence,
         latency_ms: latency,
@@ -139,14 +154,11 @@ export function createInference (deps: InferenceDeps) {
   }
 
   async function cached (m: ServedModel, input: PredictInput, start: number, c: NonNullable<InferenceDeps['cache']>): Promise<Prediction> {
-    let fresh = null as Prediction | null
-    const { value, status } = await c.wrap(() => keyOf(m, input.rows), async () => {
-      fresh = await infer(m, input.rows)
-      return { probabilities: Array.from(fresh.probabilities), predicted: fresh.predicted }
-    }, input.request !== undefined && c.fresh(input.request) ? FRESH : LOOKUP)
+    const { value, status } = await c.wrap<Fresh | Cached>(() => keyOf(m, input.rows), async () => new Fresh(await infer(m, input.rows)),
+      input.request !== undefined && c.fresh(input.request) ? FRESH : LOOKUP)
     input.reply?.header('x-cache', status)
     // Cached answers are served answers too: the drift log sees every one.
-    const prediction = fresh ?? fromCached(m, value)
+    const prediction = value instanceof Fresh ? value.prediction : fromCached(m, value)
     if (drift.enabled) logRows(m, input, prediction, start)
     return prediction
   }
