@@ -1,6 +1,7 @@
 // The KServe V2 / Triton model view of the in-process ONNX models, shared by the V2 REST routes and
 // the gRPC front: metadata, readiness, config, statistics, repository index and inference through
-// the store's adaptive batcher. Protocol framing (JSON, binary, protobuf) stays with the callers.
+// the shared prediction path (the store's adaptive batcher, metrics, prediction log). Protocol
+// framing (JSON, binary, protobuf) stays with the callers.
 import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
 import type { Inference, ReplyLike } from '../../../inference/prediction-path.js'
 import type { TensorData } from '../../../inference/batcher.js'
