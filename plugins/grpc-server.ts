@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js'
 import fp from 'fastify-plugin'
 import type { ModelStore } from '../services/inference/model-store.js'
 import type { KServe } from '../services/protocols/kserve/server/inference.js'
+import type { Inference } from '../services/inference/prediction-path.js'
 import { Counter, Histogram, type Registry } from 'prom-client'
 import { instrument, loadServices, type CallObserver } from '../services/protocols/grpc/protos.js'
 import { createIrisService } from '../services/protocols/grpc/iris-service.js'
@@ -18,6 +19,7 @@ declare module 'fastify' {
 
 export interface GrpcServerOptions {
   store: ModelStore
+  inference: Inference
   kserve: KServe
   defaultModel: string
   maxBatchInstances: number
@@ -72,7 +74,7 @@ function grpcMetrics (registry: Registry): CallObserver {
 }
 
 export default fp(async function grpcServerPlugin (fastify) {
-  const { config, onnx, kserve, health, log, metrics } = fastify
+  const { config, onnx, inference, kserve, health, log, metrics } = fastify
   if (!config.GRPC_ENABLED) {
     health.register('grpc', () => ({ status: 'disabled', critical: false }))
     fastify.decorate('grpcServer', null)
@@ -80,6 +82,7 @@ export default fp(async function grpcServerPlugin (fastify) {
   }
   const front = await createGrpcServer({
     store: onnx,
+    inference,
     kserve,
     defaultModel: config.DEFAULT_MODEL,
     maxBatchInstances: config.MAX_BATCH_INSTANCES,
@@ -96,4 +99,4 @@ export default fp(async function grpcServerPlugin (fastify) {
     : { status: 'up', critical: false, port: front.port, services: ['iris.InferenceService', 'inference.GRPCInferenceService'] })
   fastify.decorate('grpcServer', front)
   fastify.addHook('onClose', async () => { await front.close() })
-}, { name: 'grpc-server', dependencies: ['config', 'metrics', 'health', 'onnx', 'kserve'] })
+}, { name: 'grpc-server', dependencies: ['config', 'metrics', 'health', 'onnx', 'inference', 'kserve'] })

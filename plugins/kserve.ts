@@ -12,15 +12,16 @@ declare module 'fastify' {
 }
 
 export default fp(async function kservePlugin (fastify) {
-  const { config, onnx } = fastify
+  const { config, onnx, inference } = fastify
   // Reported as the server version by /v2 and ServerMetadata.
   const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
   fastify.decorate('kserve', createKServe({
     store: onnx,
+    inference,
     defaultModel: config.DEFAULT_MODEL,
     serverName: 'inference-gateway',
     serverVersion: version,
     maxBatchSize: config.MAX_BATCH_INSTANCES,
     queue: { maxQueueSize: config.BATCH_MAX_QUEUE, maxQueueDelayMicros: config.BATCH_MAX_QUEUE_DELAY_MICROS }
   }))
-}, { name: 'kserve', dependencies: ['config', 'onnx'] })
+}, { name: 'kserve', dependencies: ['config', 'onnx', 'inference'] })

@@ -12,7 +12,7 @@ import { ErrorSchema } from '../schemas/iris.js'
 const NUMBER = '^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$'
 
 const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { registry, onnx, config } = fastify
+  const { registry, inference, config } = fastify
   await fastify.register(formbody)
   const modelName = (await readRetrainConfig(config.RETRAIN_CONFIG)).model_name
 
@@ -32,13 +32,13 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema
       }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const body = request.body
     const instances = 'instances' in body ? body.instances : [[Number(body.x1), Number(body.x2)]]
     if (instances.some((row) => row.some((x) => !Number.isFinite(x)))) throw new ModelInputError(modelName, 'finite numbers x1, x2')
     const { model, version } = await registry.serving.resolve(modelName, { alias: 'production' })
     if (model.numFeatures !== 2) throw new ModelInputError(modelName, `2 features, but version ${version} takes ${model.numFeatures}`)
-    const prediction = await onnx.predict(model, Float32Array.from(instances.flat()), instances.length)
+    const prediction = await inference.predict({ model, rows: Float32Array.from(instances.flat()), route: request.routeOptions.url ?? request.url, reply })
     return { predictions: instances.map((_, i) => [roundFloat32(prediction.probabilities[i])]), model: { name: modelName, version } }
   })
 }

@@ -1,7 +1,8 @@
 // A gateway reduced to its serving fronts, for `npm run serve:inference` (the seed's standalone
 // HTTP inference server: KServe V2 and TF-Serving REST) and `npm run serve:grpc` (the gRPC front
 // alone). Built by buildApp with a plugin filter: the same plugins, routes, error and 404 handlers
-// as the gateway, so the answers are the same.
+// as the gateway, so the answers are the same, and every prediction reaches the prediction log
+// (DATA_DIR, or the Redis stream when REDIS_URL is set) as on the gateway.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from '../app.js'
 
@@ -12,7 +13,7 @@ export interface ServingAppOptions {
 }
 
 /** The plugins the serving fronts need: the models, their metrics and prediction log, and the gRPC front. */
-export const SERVING_PLUGINS = ['config', 'metrics', 'health', 'onnx', 'kserve', 'grpc-server', 'drift-logger']
+export const SERVING_PLUGINS = ['config', 'metrics', 'health', 'onnx', 'redis', 'cache', 'drift-logger', 'inference', 'kserve', 'grpc-server']
 
 export async function buildServingApp (opts: ServingAppOptions) {
   return await buildApp({

@@ -69,7 +69,7 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }, async (request, reply) => {
       const req = request.body as InferRequestJson
       const { binary, raw } = binaries.get(request)!
-      const result = await kserve.infer(request.params.model, request.params.version, decodeInputs(req, binary), req.outputs?.map((o) => o.name))
+      const result = await kserve.infer(request.params.model, request.params.version, decodeInputs(req, binary), req.outputs?.map((o) => o.name), request.routeOptions.url ?? request.url, reply)
       const encoded = encodeResponse(result, req.id, binaryOutputs(raw ? null : req))
       if ('json' in encoded) return encoded.json
       // A Buffer bypasses the response serializer; the schema documents the JSON header.

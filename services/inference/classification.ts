@@ -4,15 +4,11 @@ import type { Prediction, ServedModel } from './model-store.js'
 import { FEATURE_NAMES, type Classification, type IrisFeatures } from '../../schemas/iris.js'
 
 /** Row-major float32 rows in the model's feature order. */
-export function toRows (model: ServedModel, instances: IrisFeatures[]): Float32Array {
+export function toRows (model: ServedModel, instances: readonly IrisFeatures[]): Float32Array {
   if (model.numFeatures !== FEATURE_NAMES.length) {
     throw new ModelInputError(model.name, `${model.numFeatures} features, not the 4 Iris measurements`)
   }
-  let order = featureOrder.get(model)
-  if (order === undefined) {
-    order = (model.featureNames.every((f) => (FEATURE_NAMES as readonly string[]).includes(f)) ? model.featureNames : FEATURE_NAMES) as Array<keyof IrisFeatures>
-    featureOrder.set(model, order)
-  }
+  const order = featureColumns(model)
   const width = order.length
   const rows = new Float32Array(instances.length * width)
   for (let r = 0; r < instances.length; r++) {
@@ -24,6 +20,16 @@ export function toRows (model: ServedModel, instances: IrisFeatures[]): Float32A
 
 /** The model's columns in Iris feature names, worked out once per loaded model. */
 const featureOrder = new WeakMap<ServedModel, Array<keyof IrisFeatures>>()
+
+/** The Iris feature of each model column: the model's own order when its metadata names them, else Iris order. */
+export function featureColumns (model: ServedModel): ReadonlyArray<keyof IrisFeatures> {
+  let order = featureOrder.get(model)
+  if (order === undefined) {
+    order = (model.featureNames.every((f) => (FEATURE_NAMES as readonly string[]).includes(f)) ? model.featureNames : FEATURE_NAMES) as Array<keyof IrisFeatures>
+    featureOrder.set(model, order)
+  }
+  return order
+}
 
 /** Values outside the range seen in training are served, but flagged. */
 export function rangeWarnings (model: ServedModel, instance: IrisFeatures, prefix = ''): string[] {

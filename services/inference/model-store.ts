@@ -28,6 +28,8 @@ export interface ServedModel extends ModelVersion {
 }
 
 export interface Prediction {
+  /** The version that answered. */
+  model: ServedModel
   rows: number
   /** Row-major [rows, classes]. */
   probabilities: Float32Array
@@ -115,7 +117,7 @@ export function createModelStore (opts: StoreOptions) {
     m.instruments.rows(rows)
     m.instruments.duration((performance.now() - start) / 1000)
     const probabilities = outputs[m.probabilityOutput].data as Float32Array
-    return { rows, probabilities, predicted: argmaxRows(probabilities, rows), outputs }
+    return { model: m, rows, probabilities, predicted: argmaxRows(probabilities, rows), outputs }
   }
 
   return {

@@ -9,6 +9,10 @@ import { loadConfig } from '../../schemas/config.js'
 import metricsPlugin from '../../plugins/metrics.js'
 import healthPlugin from '../../plugins/health.js'
 import onnxPlugin from '../../plugins/onnx.js'
+import redisPlugin from '../../plugins/redis.js'
+import cachePlugin from '../../plugins/cache.js'
+import driftLoggerPlugin from '../../plugins/drift-logger.js'
+import inferencePlugin from '../../plugins/inference.js'
 import kservePlugin from '../../plugins/kserve.js'
 import grpcServerPlugin from '../../plugins/grpc-server.js'
 import { loadServices } from '../../services/protocols/grpc/protos.js'
@@ -18,10 +22,15 @@ const services = loadServices()
 
 async function grpcFront (t: Test, env: Record<string, string> = {}) {
   const app = Fastify({ logger: false })
-  await app.register(configPlugin, { config: loadConfig({ GRPC_PORT: '0', GRPC_HOST: '127.0.0.1', ...env }) })
+  // The prediction log (tested through the whole app in test/routes/prediction-path.test.ts) is off here.
+  await app.register(configPlugin, { config: loadConfig({ GRPC_PORT: '0', GRPC_HOST: '127.0.0.1', PREDICTION_LOG_ENABLED: 'false', ...env }) })
   await app.register(metricsPlugin)
   await app.register(healthPlugin)
   await app.register(onnxPlugin)
+  await app.register(redisPlugin)
+  await app.register(cachePlugin)
+  await app.register(driftLoggerPlugin)
+  await app.register(inferencePlugin)
   await app.register(kservePlugin)
   await app.register(grpcServerPlugin)
   await app.ready()

@@ -1,12 +1,12 @@
 // The detailed view: raw outputs, feature importances, model facts, and how tensors become JSON.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, toClassification, toRows } from '../../../services/inference/classification.js'
+import { rangeWarnings, toClassification } from '../../../services/inference/classification.js'
 import { describeSerialization, serializationDemo } from '../../../services/lib/serialization.js'
 import { DetailedResponseSchema } from '../../../schemas/detailed.js'
 import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema } from '../../../schemas/iris.js'
 
 const classifyDetailed: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { onnx, config, driftLogger } = fastify
+  const { inference, config } = fastify
 
   fastify.post('/classify-detailed', {
     schema: {
@@ -17,10 +17,9 @@ const classifyDetailed: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: DetailedResponseSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
     }
   }, async (request, reply) => {
-    const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
-    const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
+    const prediction = await inference.predict({ model: request.query.model ?? config.DEFAULT_MODEL, version: request.query.version, rows: [request.body], route: request.routeOptions.url ?? request.url, reply })
+    const model = prediction.model
     const result = toClassification(model, prediction, 0, rangeWarnings(model, request.body))
-    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: result.model, latencyMs: reply.elapsedTime, instances: [request.body], predictions: [result] })
     const importances = model.metadata.feature_importances ?? null
     const meta = model.metadata
     return {

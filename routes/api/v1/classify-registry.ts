@@ -1,13 +1,13 @@
 // Iris classification served from the model registry by alias (or version, or the deprecated
 // stage). The alias is hot-reloaded: when it moves, the new version is loaded and swapped in.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, toClassification, toRows } from '../../../services/inference/classification.js'
+import { rangeWarnings, toClassification } from '../../../services/inference/classification.js'
 import { RegistryVersionNotFoundError } from '../../../services/lib/errors.js'
 import { ErrorSchema, IrisFeaturesSchema } from '../../../schemas/iris.js'
 import { RegistryClassificationSchema, RegistryQuerySchema } from '../../../schemas/registry.js'
 
 const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { registry, onnx, config } = fastify
+  const { registry, inference, config } = fastify
   const trackingUri = registry.backend.location
 
   fastify.post('/classify-registry', {
@@ -32,7 +32,7 @@ const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const { model, version: served, alias } = await registry.serving.resolve(name, { alias: q.alias, version })
     // No await between resolve and predict: the resolved version is enqueued before any swap can retire it.
-    const prediction = await onnx.predict(model, toRows(model, [request.body]), 1)
+    const prediction = await inference.predict({ model, rows: [request.body], route: request.routeOptions.url ?? request.url, reply })
     const result = toClassification(model, prediction, 0, rangeWarnings(model, request.body))
     const stage = await registry.serving.stageOf(name, served)
     return {

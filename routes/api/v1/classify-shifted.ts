@@ -1,7 +1,7 @@
 // Drift simulation from the seed: the sample is shifted (sepal_length + 1.5, petal_width x 1.3) and
 // both versions are classified in one model run.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, rowProbabilities, toRows } from '../../../services/inference/classification.js'
+import { rangeWarnings, rowProbabilities } from '../../../services/inference/classification.js'
 import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, ShiftedResponseSchema, type IrisFeatures } from '../../../schemas/iris.js'
 
 export const SEPAL_LENGTH_SHIFT = 1.5
@@ -12,7 +12,7 @@ export function shiftFeatures (f: IrisFeatures): IrisFeatures {
 }
 
 const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { onnx, config, driftLogger } = fastify
+  const { inference, config } = fastify
 
   fastify.post('/classify-shifted', {
     schema: {
@@ -23,16 +23,15 @@ const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ShiftedResponseSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
     }
   }, async (request, reply) => {
-    const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
     const shifted = shiftFeatures(request.body)
-    const prediction = await onnx.predict(model, toRows(model, [request.body, shifted]), 2)
+    // Both samples are classified and answered, so both are logged (the shifted one is the drift).
+    const prediction = await inference.predict({ model: request.query.model ?? config.DEFAULT_MODEL, version: request.query.version, rows: [request.body, shifted], route: request.routeOptions.url ?? request.url, reply })
+    const model = prediction.model
     const [original, moved] = [0, 1].map((row) => {
       const probabilities = rowProbabilities(prediction, row)
       const index = prediction.predicted[row]
       return { predicted_class: model.classes[index], predicted_class_index: index, confidence: probabilities[index], probabilities }
     })
-    // Both samples were classified and answered, so both are logged (the shifted one is the drift).
-    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: { name: model.name, version: model.version }, latencyMs: reply.elapsedTime, instances: [request.body, shifted], predictions: [original, moved] })
     return {
       original_prediction: original,
       shifted_prediction: moved,

@@ -1,27 +1,13 @@
 // Iris classification on the in-process ONNX models: one sample, a batch, and the detailed view.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { rangeWarnings, toClassification, toRows } from '../../../services/inference/classification.js'
-import {
-  BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, type IrisFeatures
-} from '../../../schemas/iris.js'
+import { rangeWarnings, toClassification } from '../../../services/inference/classification.js'
+import { BatchRequestSchema, BatchResponseSchema, ClassificationSchema, ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema } from '../../../schemas/iris.js'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
 
 const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { onnx, config, cache, driftLogger } = fastify
+  const { inference, config } = fastify
   const classifyRoute = `${fastify.prefix}/classify`
-
-  // The model part of a key (name, version, file digest) is the same for every request to a version:
-  // made once. Equal to cache.plainKey('classify', [name, version, digest, ...features]).
-  const prefixes = new WeakMap<object, string>()
-  function classifyKey (model: { name: string, version: string, sha256: string }, f: IrisFeatures): string {
-    let prefix = prefixes.get(model)
-    if (prefix === undefined) {
-      prefix = cache.plainKey('classify', [model.name, model.version, model.sha256]).slice(0, -1)
-      prefixes.set(model, prefix)
-    }
-    return `${prefix},${f.sepal_length},${f.sepal_width},${f.petal_length},${f.petal_width}]`
-  }
 
   fastify.post('/classify', {
     schema: {
@@ -34,15 +20,9 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ClassificationSchema, ...errors }
     }
   }, async (request, reply) => {
-    const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
     const { body } = request
-    const result = await cache.reply(request, reply, () => classifyKey(model, body), async () => {
-      const prediction = await onnx.predict(model, toRows(model, [body]), 1)
-      return toClassification(model, prediction, 0, rangeWarnings(model, body))
-    })
-    // Cached answers are served answers too: the drift log sees every one.
-    driftLogger.logPredictions({ route: classifyRoute, model: result.model, latencyMs: reply.elapsedTime, instances: [body], predictions: [result] })
-    return result
+    const prediction = await inference.predict({ model: request.query.model ?? config.DEFAULT_MODEL, version: request.query.version, rows: [body], route: classifyRoute, request, reply, cache: true })
+    return toClassification(prediction.model, prediction, 0, rangeWarnings(prediction.model, body))
   })
 
   fastify.post('/classify/batch', {
@@ -55,10 +35,9 @@ const classifyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { instances } = request.body
-    const model = onnx.get(request.query.model ?? config.DEFAULT_MODEL, request.query.version)
-    const prediction = await onnx.predict(model, toRows(model, instances), instances.length)
+    const prediction = await inference.predict({ model: request.query.model ?? config.DEFAULT_MODEL, version: request.query.version, rows: instances, route: request.routeOptions.url ?? request.url, reply })
+    const model = prediction.model
     const predictions = instances.map((inst, i) => toClassification(model, prediction, i, rangeWarnings(model, inst)))
-    driftLogger.logPredictions({ route: request.routeOptions.url ?? request.url, model: { name: model.name, version: model.version }, latencyMs: reply.elapsedTime, instances, predictions })
     return { predictions, batch_size: instances.length, model: { name: model.name, version: model.version } }
   })
 }

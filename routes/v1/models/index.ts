@@ -17,7 +17,7 @@ const target = Type.String({ pattern: '^[^/:]+:(predict|classify|regress)$', des
 const errors = { 400: TfErrorSchema, 404: TfErrorSchema, 503: TfErrorSchema }
 
 const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
-  const tfs = createTfServing({ store: fastify.onnx, maxRows: fastify.config.MAX_BATCH_INSTANCES })
+  const tfs = createTfServing({ store: fastify.onnx, inference: fastify.inference, maxRows: fastify.config.MAX_BATCH_INSTANCES })
 
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT }, (_req, body, done) => {
@@ -39,17 +39,17 @@ const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
     bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT,
     schema: { tags, summary, params, body: PredictBodySchema, response: { 200: PredictResponseSchema, ...errors, 413: TfErrorSchema, 501: TfErrorSchema } }
   })
-  fastify.post('/:target', predictOpts('Predict: POST /v1/models/{m}:predict with "instances" (rows) or "inputs" (columns)', Type.Object({ target })), async (r) => {
+  fastify.post('/:target', predictOpts('Predict: POST /v1/models/{m}:predict with "instances" (rows) or "inputs" (columns)', Type.Object({ target })), async (r, reply) => {
     const [model, method] = splitMethod(r.params.target)
-    return tfs.predict({ model }, method, r.body)
+    return tfs.predict({ model }, method, r.body, r.routeOptions.url ?? r.url, reply)
   })
-  fastify.post('/:model/versions/:target', predictOpts('Predict with one version: /v1/models/{m}/versions/{v}:predict', Type.Object({ model: name, target: Type.String({ pattern: '^[0-9]+:(predict|classify|regress)$' }) })), async (r) => {
+  fastify.post('/:model/versions/:target', predictOpts('Predict with one version: /v1/models/{m}/versions/{v}:predict', Type.Object({ model: name, target: Type.String({ pattern: '^[0-9]+:(predict|classify|regress)$' }) })), async (r, reply) => {
     const [v, method] = splitMethod(r.params.target)
-    return tfs.predict({ model: r.params.model, version: v }, method, r.body)
+    return tfs.predict({ model: r.params.model, version: v }, method, r.body, r.routeOptions.url ?? r.url, reply)
   })
-  fastify.post('/:model/labels/:target', predictOpts('Predict with a labelled version: /v1/models/{m}/labels/{l}:predict', Type.Object({ model: name, target })), async (r) => {
+  fastify.post('/:model/labels/:target', predictOpts('Predict with a labelled version: /v1/models/{m}/labels/{l}:predict', Type.Object({ model: name, target })), async (r, reply) => {
     const [l, method] = splitMethod(r.params.target)
-    return tfs.predict({ model: r.params.model, label: l }, method, r.body)
+    return tfs.predict({ model: r.params.model, label: l }, method, r.body, r.routeOptions.url ?? r.url, reply)
   })
 }
 

@@ -37,6 +37,8 @@ export function createDriftLogger (buffer: PredictionBuffer | null, now: () => n
     enabled: buffer !== null,
     where,
     stats: buffer?.stats,
+    /** The ISO time records logged now carry (one string per millisecond). */
+    timestamp,
     /** Appends one record; never throws, never waits. */
     log (record: PredictionRecord): void { buffer?.log(record) },
     /** The hook for classification routes: one record per instance served. */

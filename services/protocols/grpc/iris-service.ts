@@ -1,9 +1,10 @@
 // The seed's gRPC iris service (proto/inference.proto): classify one sample, a batch, health.
 // Same models, same adaptive batcher and same answer as POST /api/v1/classify.
 import type * as grpc from '@grpc/grpc-js'
-import { toClassification, toRows } from '../../inference/classification.js'
+import { toClassification } from '../../inference/classification.js'
 import { BadRequestError } from '../../lib/errors.js'
 import type { ModelStore } from '../../inference/model-store.js'
+import type { Inference } from '../../inference/prediction-path.js'
 import { FEATURE_NAMES, type Classification, type IrisFeatures } from '../../../schemas/iris.js'
 import { unary } from './protos.js'
 
@@ -11,7 +12,7 @@ interface Selector { model?: string, version?: string }
 type ClassifyRequest = IrisFeatures & Selector
 interface BatchRequest extends Selector { instances: IrisFeatures[] }
 
-export interface IrisServiceOptions { store: ModelStore, defaultModel: string, maxBatchInstances: number }
+export interface IrisServiceOptions { store: ModelStore, inference: Inference, defaultModel: string, maxBatchInstances: number }
 
 function features (x: IrisFeatures, where: string): IrisFeatures {
   for (const f of FEATURE_NAMES) {
@@ -34,14 +35,14 @@ function toMessage (c: Classification) {
 }
 
 export function createIrisService (opts: IrisServiceOptions): grpc.UntypedServiceImplementation {
-  const { store } = opts
+  const { store, inference } = opts
   const pick = (s: Selector) => store.get(s.model !== undefined && s.model !== '' ? s.model : opts.defaultModel, s.version !== undefined && s.version !== '' ? s.version : undefined)
 
   return {
     Classify: unary(async (req: ClassifyRequest) => {
       const sample = features(req, '')
       const model = pick(req)
-      const prediction = await store.predict(model, toRows(model, [sample]), 1)
+      const prediction = await inference.predict({ model, rows: [sample], route: 'iris.InferenceService/Classify' })
       return toMessage(toClassification(model, prediction, 0, []))
     }),
     ClassifyBatch: unary(async (req: BatchRequest) => {
@@ -49,7 +50,7 @@ export function createIrisService (opts: IrisServiceOptions): grpc.UntypedServic
       if (n < 1 || n > opts.maxBatchInstances) throw new BadRequestError(`instances must hold 1 to ${opts.maxBatchInstances} samples, got ${n}`)
       const samples = req.instances.map((x, i) => features(x, `instances[${i}].`))
       const model = pick(req)
-      const prediction = await store.predict(model, toRows(model, samples), n)
+      const prediction = await inference.predict({ model, rows: samples, route: 'iris.InferenceService/ClassifyBatch' })
       return { predictions: samples.map((_, i) => toMessage(toClassification(model, prediction, i, []))), batch_size: n }
     }),
     Health: unary(() => {

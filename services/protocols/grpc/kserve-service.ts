@@ -33,6 +33,9 @@ function decode (req: InferRequest): InferInput[] {
   return req.inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: i.shape, data: i.contents?.fp32_contents ?? [] }))
 }
 
+/** The front's name in the prediction log. */
+const ROUTE = 'inference.GRPCInferenceService/ModelInfer'
+
 export function createKServeService (kserve: KServe): grpc.UntypedServiceImplementation {
   return {
     ServerLive: unary(() => ({ live: true })),
@@ -44,7 +47,7 @@ export function createKServeService (kserve: KServe): grpc.UntypedServiceImpleme
     ModelStatistics: unary((r: NameVersion) => kserve.statistics(r.name, r.version)),
     RepositoryIndex: unary((r: { ready: boolean }) => ({ models: kserve.repositoryIndex(r.ready) })),
     ModelInfer: unary(async (req: InferRequest) => {
-      const result = await kserve.infer(req.model_name, req.model_version, decode(req), req.outputs.map((o) => o.name))
+      const result = await kserve.infer(req.model_name, req.model_version, decode(req), req.outputs.map((o) => o.name), ROUTE)
       return {
         model_name: result.model_name,
         model_version: result.model_version,

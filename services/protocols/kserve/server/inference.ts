@@ -1,13 +1,17 @@
 // The KServe V2 / Triton model view of the in-process ONNX models, shared by the V2 REST routes and
 // the gRPC front: metadata, readiness, config, statistics, repository index and inference through
-// the store's adaptive batcher. Protocol framing (JSON, binary, protobuf) stays with the callers.
+// the shared prediction path (the store's adaptive batcher, metrics, prediction log). Protocol
+// framing (JSON, binary, protobuf) stays with the callers.
 import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
+import type { Inference, ReplyLike } from '../../../inference/prediction-path.js'
 import type { TensorData } from '../../../inference/batcher.js'
 import { TensorInvalidError } from '../../../lib/errors.js'
 import { elementCount, float32FromBytes, float32FromJson, v2Datatype } from './tensors.js'
 
 export interface KServeOptions {
   store: ModelStore
+  /** The shared prediction path: batched, metered and logged for drift. */
+  inference: Inference
   defaultModel: string
   serverName: string
   serverVersion: string
@@ -30,7 +34,7 @@ export const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'statist
 const ALIAS_SUFFIX = '_onnx'
 
 export function createKServe (opts: KServeOptions) {
-  const { store } = opts
+  const { store, inference } = opts
   const now = opts.now ?? Date.now
   const lastInference = new Map<string, number>()
 
@@ -148,8 +152,11 @@ export function createKServe (opts: KServeOptions) {
       return rows.sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version))
     },
 
-    /** Runs one V2 inference through the adaptive batcher; `outputs` limits and orders the answer. */
-    async infer (name: string, version: string | undefined, inputs: InferInput[], outputs?: string[]) {
+    /**
+     * Runs one V2 inference through the prediction path; `outputs` limits and orders the answer.
+     * `route` names the front in the prediction log; `reply` (HTTP) gives the logged latency.
+     */
+    async infer (name: string, version: string | undefined, inputs: InferInput[], outputs: string[] | undefined, route: string, reply?: ReplyLike) {
       const m = resolve(name, version)
       if (inputs.length !== 1) throw new TensorInvalidError(`expected 1 inputs but got ${inputs.length} inputs for model '${name}'`)
       const input = inputs[0]
@@ -167,7 +174,7 @@ export function createKServe (opts: KServeOptions) {
       for (const o of wanted) {
         if (!available.some((a) => a.name === o)) throw new TensorInvalidError(`unexpected inference output '${o}' for model '${name}'`)
       }
-      const prediction = await store.predict(m, data, rows)
+      const prediction = await inference.predict({ model: m, rows: data, route, reply })
       lastInference.set(`${m.name}/${m.version}`, now())
       const result: InferOutput[] = wanted.map((o) => {
         const t = prediction.outputs[o]

@@ -4,6 +4,7 @@
 // predict_all returns probabilities and label.
 import { BadRequestError, ProtocolUnsupportedError, ServableNotFoundError, TensorInvalidError } from '../../../lib/errors.js'
 import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
+import type { Inference, ReplyLike } from '../../../inference/prediction-path.js'
 import { roundFloat32 } from '../../../inference/classification.js'
 import type { TensorData } from '../../../inference/batcher.js'
 
@@ -15,7 +16,12 @@ export interface ModelPath { model: string, version?: string, label?: string }
 
 export interface PredictBody { signature_name?: string, instances?: unknown, inputs?: unknown }
 
-export interface TfServingOptions { store: ModelStore, maxRows: number }
+export interface TfServingOptions {
+  store: ModelStore
+  /** The shared prediction path: batched, metered and logged for drift. */
+  inference: Inference
+  maxRows: number
+}
 
 /** "iris:predict" -> ["iris", "predict"]; TF Serving's path regex allows no other form. */
 export function splitMethod (target: string): [string, string] {
@@ -24,7 +30,7 @@ export function splitMethod (target: string): [string, string] {
 }
 
 export function createTfServing (opts: TfServingOptions) {
-  const { store } = opts
+  const { store, inference } = opts
 
   function versionsOf (name: string): ServedModel[] {
     return store.list().filter((m) => m.name === name).sort((a, b) => Number(a.version) - Number(b.version))
@@ -110,13 +116,14 @@ export function createTfServing (opts: TfServingOptions) {
       }
     },
 
-    async predict (p: ModelPath, method: string, body: PredictBody) {
+    /** `route` names the front in the prediction log; `reply` (HTTP) gives the logged latency. */
+    async predict (p: ModelPath, method: string, body: PredictBody, route: string, reply?: ReplyLike) {
       if (method !== 'predict') throw new ProtocolUnsupportedError(`:${method} is not served for model ${p.model}; use :predict`)
       const m = resolve(p)
       const signature = body.signature_name === undefined || body.signature_name === '' ? DEFAULT_SIGNATURE : body.signature_name
       if (signature !== DEFAULT_SIGNATURE && signature !== ALL_SIGNATURE) throw new BadRequestError(`Serving signature name: "${signature}" not found in signature def`)
       const rows = rowsOf(m, body)
-      const prediction = await store.predict(m, Float32Array.from(rows.flat()), rows.length)
+      const prediction = await inference.predict({ model: m, rows: Float32Array.from(rows.flat()), route, reply })
       const names = outputsFor(m, signature)
       const perRow = names.map((n) => splitRows(prediction.outputs[n].data, rows.length))
       if (body.instances !== undefined) {
