@@ -25,6 +25,15 @@ export const rule = (category: Category, id: string, source: string, opts: { als
 const PRIOR = '(?:all |any |the |your |my |these |those |every )*(?:previous|prior|above|earlier|preceding|original|initial|system|existing|old)'
 const ORDERS = '(?:instructions?|prompts?|rules|directions|directives|guidelines|guidance|commands|orders|constraints|programming|guardrails|policies)'
 const IGNORE = '(?:ignore|disregard|forget|skip|drop|discard|abandon|neglect|bypass|overlook|omit|dismiss|set aside|put aside|throw out|pay no attention to|pay no heed to)'
+// The stronger verbs of ignoring: "skip/drop/omit your instructions" are also said of a recipe's steps.
+const IGNORE_STRONG = '(?:ignore|disregard|forget|discard|abandon|bypass|overlook|neglect|dismiss|set aside|put aside|throw out|pay no attention to|pay no heed to)'
+// What sits before the user's turn: the context, the configuration the model started with.
+const CONTEXT = '(?:context(?: window)?|system message)'
+// Saying what came first in the conversation: its top / beginning / start, or before the user's first message.
+const CONTEXT_START = '\\b(?:(?:at|from|on|to) the (?:very )?(?:top|beginning|start) of (?:this|the|our|your) (?:conversation|chat|context(?: window)?|session|prompt|thread|input)|before (?:my|our|the user\'s) (?:very )?first message)\\b'
+// A model asked to show, quote or reproduce something unnamed ("everything", "what was written", "the
+// text"): a named object ("the table from the top of this conversation") is the user's own content.
+const LEAK_UNNAMED = '\\b(?:(?:print|quote|repeat|output|copy|show|tell|recite|reproduce|echo|dump|paste|display|write out|spell out)(?: (?:me|us|back|out|exactly|verbatim))* (?:everything|all(?: of it)?|whatever|anything|it|what(?:ever)? (?:is|was|were|came|comes|appears)|the (?:exact )?(?:text|words|content|message|messages|lines|first message|instructions))|what (?:was|is|were) (?:written|said|stated|there))\\b'
 const LIMITS = '(?:restrictions|rules|filters|limits|limitations|guidelines|guardrails|censorship|boundaries|constraints|policies|ethics|morals|refusals|disclaimers|programming)'
 // "no rules", "without any ethical or moral guidelines", "free from all her programming"
 const NO_LIMITS = `\\b(?:no|without|free (?:of|from)|freed from|broken free of|not bound by|unbound by|beyond)(?: [a-z]+){0,3} ${LIMITS}\\b`
@@ -37,6 +46,11 @@ const DANGER = '\\b(?:(?:product|license|licence|activation|serial|cd|registrati
 
 export const RULES: Rule[] = [
   rule('instruction_override', 'ignore_previous', `\\b${IGNORE}\\b[^.?!\\n]{0,20}\\b${PRIOR}\\b[^.?!\\n]{0,15}\\b${ORDERS}`),
+  // A verb of ignoring aimed at the model's own orders ("your rules", "your safety instructions"), with
+  // no word for "previous" needed; not when the orders are about something ("your instructions for step 3").
+  rule('instruction_override', 'ignore_your_orders', `(?<!\\b(?:not|never|don't|shouldn't|won't|can't|cannot) )\\b${IGNORE_STRONG}\\b (?:all |any |every |of )*(?:your|its) (?:[a-z]+ ){0,2}?${ORDERS}\\b(?! (?:in|for|of|on|about|to|when|from)\\b)`),
+  // ... or at what came before the user's turn ("the preceding context", "the initial setup")
+  rule('instruction_override', 'ignore_prior_context', `\\b${IGNORE_STRONG}\\b (?:all |any |of |everything in )*(?:the |your )?(?:previous|prior|above|earlier|preceding|original|initial|system) ${CONTEXT}\\b`),
   rule('instruction_override', 'ignore_given', `\\b${IGNORE}\\b (?:all |the |your |any |these |those )*${ORDERS} (?:above|before|earlier|so far|(?:you (?:were|have been|'ve been) given|you (?:got|received)))`),
   rule('instruction_override', 'ignore_all_rules', `\\b(?:ignore|disregard|forget|bypass|break)\\b (?:all|any|every) (?:of )?(?:the |your )?(?:rules|instructions|guidelines|restrictions|filters|policies)\\b(?! (?:in|for|of|on|from|when)\\b)`),
   rule('instruction_override', 'ignore_safety', '\\b(?:ignore|disregard|bypass|forget|skip|circumvent|evade|get around)\\b (?:all |any |of )?(?:your|the|its) (?:own )?(?:safety|content|ethical|moral|usage) (?:guidelines|rules|filters|policies|policy|restrictions|protocols|training|measures|checks)'),
@@ -48,17 +62,23 @@ export const RULES: Rule[] = [
   rule('instruction_override', 'from_now_on', '\\bfrom now on,? (?:you (?:will|must|shall|are|have to)|ignore|answer without|respond without)'),
   rule('instruction_override', 'do_not_follow', `\\b(?:do not|don't|stop|no longer) (?:follow|obey|adhere to|comply with|respect)(?:ing)? (?:your |the |any |its )*(?:${ORDERS}|filters?|restrictions)`),
   rule('instruction_override', 'instead_do', '\\binstead(?:,)? (?:of answering|of following)[^.\\n]{0,40}\\b(?:say|print|output|write|respond)'),
-  rule('system_prompt_extraction', 'reveal_prompt', `\\b(?:reveal|show|print|repeat|output|display|tell|give|leak|dump|share|expose|return|write out|spell out|list|recite|paste|copy|send|translate|summari[sz]e|paraphrase|encode|rewrite)\\b (?:me |us )?(?:back )?(?:all |exactly |verbatim )?(?:of )?(?:your|the|its) (?:full |complete |entire |exact |whole )?(?:system|initial|hidden|original|secret|internal|developer|pre-?prompt|confidential|base|custom)[ -]?(?:prompt|${ORDERS}|message|configuration|setup|context)`),
+  rule('system_prompt_extraction', 'reveal_prompt', `\\b(?:reveal|show|print|repeat|output|display|tell|give|leak|dump|share|expose|return|write out|spell out|list|recite|paste|copy|send|translate|summari[sz]e|paraphrase|encode|rewrite)\\b (?:me |us )?(?:back )?(?:all |exactly |verbatim )?(?:of )?(?:your|the|its) (?:(?:full|complete|entire|exact|whole|hidden|secret|internal|original|real|actual|current) ){0,3}(?:system|initial|hidden|original|secret|internal|developer|pre-?prompt|confidential|base|custom)[ -]?(?:prompt|${ORDERS}|message|configuration|setup|context)`),
   rule('system_prompt_extraction', 'reveal_own_setup', '\\b(?:reveal|show|print|repeat|output|display|give|leak|dump|share|expose|write out|spell out|recite|paste|send|translate|summari[sz]e|encode)\\b (?:me |us )?(?:back )?(?:all |exactly |verbatim )?(?:of )?your (?:full |complete |entire |exact |whole )?(?:preamble|initiali[sz]ation(?: text)?|instructions|prompt|context window|configuration|meta-?prompt)\\b(?! (?:for|on|to|about|how)\\b)'),
   rule('system_prompt_extraction', 'what_is_prompt', '\\bwhat (?:is|are|were|was) (?:your (?:exact |full |original |initial |hidden |secret )*(?:system )?(?:prompt|instructions|rules you were given)|the (?:exact |full |original |initial |hidden |secret )*system (?:prompt|instructions)|the (?:hidden|secret|confidential) (?:rules|instructions|guidelines) you)'),
   rule('system_prompt_extraction', 'given_orders', '\\b(?:summari[sz]e|list|repeat|print|tell|show|reveal|recite|translate|paraphrase|quote|describe|send|output|what (?:are|were))\\b[^.?!\\n]{0,40}\\b(?:instructions|rules|guidelines|prompt|text) (?:that )?you (?:were|have been|\'ve been|got|received) (?:given|told|configured|programmed|provided|set up)'),
   rule('system_prompt_extraction', 'told_not_to_reveal', '\\b(?:told|instructed|asked|programmed|configured) (?:you )?(?:not to|never to|to never) (?:reveal|share|say|tell|disclose|mention|repeat)|\\b(?:instructions|rules) (?:were you|you were) told to keep (?:confidential|secret|hidden|private)'),
   rule('system_prompt_extraction', 'repeat_above', '\\b(?:repeat|print|output|copy|echo|reproduce|continue|quote)\\b[^.\\n]{0,30}\\b(?:text|words|everything|content|message|lines)\\b[^.\\n]{0,15}\\b(?:above|before this|preceding|precedes|at the (?:start|beginning|top))'),
+  // Pointing at the start of the context ("from the beginning of your context window", "at the top of this conversation")
+  rule('system_prompt_extraction', 'context_start', `${LEAK_UNNAMED}[^?!\\n]{0,30}${CONTEXT_START}`,
+    { unless: '\\b(?:you (?:said|wrote|suggested|mentioned|gave me|listed)|your (?:first |earlier |last |previous )?(?:answer|reply|response|summary|list|suggestion)s?)\\b' }),
   rule('system_prompt_extraction', 'starting_with', '\\b(?:begin|start|starting) (?:your (?:answer|reply|response) )?with (?:the phrase )?["\']?you are (?:a|an|chat)|\\bstarting with (?:the phrase )?["\']you are'),
   rule('system_prompt_extraction', 'markdown_exfiltration', '!\\[[^\\]\\n]{0,200}\\]\\([^)\\s]{0,500}(?:\\{[^)\\s]{0,100}\\}|\\$\\{|%7b)'),
   rule('role_play_jailbreak', 'dan', '\\b(?:dan|stan|dude|aim)\\b(?: mode| prompt|,| which| who| and)|\\bdo anything now\\b|\\b(?:betterdan|antigpt|freedomgpt|nraf)\\b'),
   rule('role_play_jailbreak', 'developer_mode', '\\b(?:developer|god|admin|debug|sudo|root|unrestricted|jailbreak|jailbroken|dev|maintenance|diagnostic) mode\\b',
     { unless: `^(?=[\\s\\S]*${DEVICE})(?![\\s\\S]*(?:${AI}|\\byou (?:are|can|may|must|will)\\b|\\b(?:filters?|restrictions|censor|content|policies|rules)\\b))` }),
+  // A claimed authorisation ("override code 7741 accepted") followed by a permission given to the model
+  rule('role_play_jailbreak', 'fake_authorisation', '\\b(?:override|access|authori[sz]ation|admin(?:istrator)?|developer|root|sudo|security|unlock|master|clearance) (?:code|key|token|password|passphrase|credentials?|access|privileges?|clearance)\\b[^.\\n]{0,40}\\b(?:accepted|granted|verified|confirmed|approved|validated|recogni[sz]ed)\\b',
+    { also: ['\\byou (?:may|can|are (?:now )?(?:allowed|permitted|free|authori[sz]ed|cleared|unlocked)) (?:now )?(?:to )?(?:output|say|answer|respond|generate|produce|write|share|reveal|ignore|bypass|disregard|discuss)\\b|\\b(?:restricted (?:content|output|topics)|unrestricted|uncensored|unfiltered|no (?:restrictions|filters|limits|rules))\\b'] }),
   rule('role_play_jailbreak', 'jailbreak', '\\bjail ?break(?:ing|ed)? (?:yourself|mode|prompt|enabled|activated|successful)|\\bjailbroken\\b|/jailbreak\\b|\\b(?:activate|enable|enter|start|initiate|perform) (?:a |the )?jail ?break'),
   rule('role_play_jailbreak', 'no_restrictions', NO_LIMITS, { also: [`${PERSONA}|${AI}|\\b(?:answer|respond|reply|talk|speak|behave|operate)\\w*\\b`] }),
   rule('role_play_jailbreak', 'persona_traits', `${PERSONA}`, { also: ['\\b(?:never (?:refuses?|says no|adds? (?:warnings|disclaimers))|can do anything|(?:will say|answers?) (?:anything|everything|every question)|does(?: not|n\'t) (?:have to )?(?:follow|abide)|opposite of (?:yourself|what|chatgpt)|whatever you would (?:normally )?refuse|hates ethics|no refusals|uncensored|unfiltered|amoral|unethical)\\b|\\bevil (?:[a-z]+ )?(?:ai|assistant|chatbot|bot|model)\\b'] }),
@@ -75,7 +95,7 @@ export const RULES: Rule[] = [
   rule('delimiter_injection', 'role_prefix', '(?:^|\\n)\\s*(?:system|assistant)\\s*:\\s*(?:you|ignore|new|the user|the assistant|override|from now)'),
   rule('delimiter_injection', 'fake_assistant_turn', '(?:^|\\n)\\s*(?:assistant|ai|chatgpt|gpt|bot)\\s*:\\s*(?:sure|ok|okay|of course|certainly|absolutely|understood|yes)\\b[^\\n]{0,80}\\b(?:ignore|no (?:rules|restrictions|filters|limits)|unrestricted|developer mode|jailbr|anything)'),
   rule('delimiter_injection', 'json_system_role', '"role"\\s*:\\s*"system"\\s*,\\s*"content"\\s*:\\s*"[^"]{0,200}\\b(?:no|without|ignore|unrestricted|uncensored|never refuse|reveal|override)\\b'),
-  rule('encoded_payload', 'decode_and_follow', '\\b(?:decode|decipher|translate|convert|unscramble|reverse)\\b[^.\\n]{0,40}\\b(?:and|then)\\b[^.\\n]{0,20}\\b(?:follow|execute|obey|do what|run|carry out|comply|act on)'),
+  rule('encoded_payload', 'decode_and_follow', '\\b(?:decode|decipher|translate|convert|unscramble|reverse)\\b[^.\\n]{0,40}\\b(?:and|then)\\b[^.\\n]{0,20}\\b(?:follow|execute|obey|do (?:exactly |precisely |just )?(?:what|as)|run|carry out|comply|act on)'),
   rule('encoded_payload', 'encoded_instructions', '\\b(?:base ?64|hex|rot ?13|binary|morse|caesar)[- ](?:encoded|encrypted)?\\s*(?:instructions?|command|message|payload)\\b[^.\\n]{0,30}\\b(?:follow|execute|obey|run)')
 ]
 
