@@ -3,7 +3,7 @@
 // markdown alt text, comments and link targets). index.ts screens each piece with the rules.
 // Work is bounded: at most MAX_PIECES pieces of at most MAX_PIECE characters, found with indexOf
 // loops or regexes whose repetitions are capped.
-export type HiddenSource = 'base64' | 'hex' | 'rot13' | 'unicode_tags' | 'html_comment' | 'script' | 'hidden_element' | 'attribute' | 'markdown_alt' | 'markdown_comment' | 'link_url'
+export type HiddenSource = 'base64' | 'hex' | 'rot13' | 'binary' | 'reversed' | 'unicode_tags' | 'html_comment' | 'script' | 'hidden_element' | 'attribute' | 'markdown_alt' | 'markdown_comment' | 'link_url'
 export interface HiddenText { source: HiddenSource, kind: 'encoded' | 'markup', text: string }
 
 const MAX_PIECES = 32
@@ -40,6 +40,8 @@ function base64Runs (text: string): string[] {
   return [...(text.match(BASE64) ?? []), ...blocks.filter((b) => !text.includes(b))] // single lines are matched already
 }
 
+const BINARY = /(?<![01])[01]{8}(?:[ ,]?[01]{8}){3,}(?![01])/g
+
 function encoded (text: string, depth: number, out: HiddenText[]): void {
   for (const run of base64Runs(text)) {
     if (out.length >= MAX_PIECES) return
@@ -47,6 +49,12 @@ function encoded (text: string, depth: number, out: HiddenText[]): void {
     if (!readable(decoded)) continue
     out.push({ source: 'base64', kind: 'encoded', text: decoded })
     if (depth > 0) encoded(decoded, depth - 1, out) // base64 of base64
+  }
+  for (const run of text.match(BINARY) ?? []) { // 8-bit groups: "01001001 01100111 ..."
+    if (out.length >= MAX_PIECES) return
+    const bytes = (run.slice(0, MAX_PIECE).match(/[01]{8}/g) ?? []).map((b) => parseInt(b, 2))
+    const decoded = Buffer.from(bytes).toString('utf8')
+    if (readable(decoded)) out.push({ source: 'binary', kind: 'encoded', text: decoded })
   }
   for (const run of text.match(HEX) ?? []) {
     if (out.length >= MAX_PIECES) return
@@ -75,7 +83,7 @@ const OPEN_TAG = /<[a-z][a-z0-9]{0,10}\b([^<>]{0,500})>([^<]{1,2000})/gi
 const HIDING = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])|color\s*:\s*(?:#fff(?:fff)?\b|white\b)|(?:height|width)\s*:\s*0(?![.\d]*[1-9])|\shidden\b|aria-hidden\s*=\s*["']true/i
 const ATTRIBUTE = /\b(?:alt|title|aria-label|placeholder|data-[a-z-]{1,30})\s*=\s*(?:"([^"]{1,1000})"|'([^']{1,1000})')/gi
 const MD_COMMENT = /\[\/\/\]:\s*#\s*\(([^)\n]{1,1000})\)/g
-const MD_LINK = /(!?)\[([^\]\n]{0,500})\]\(([^)\s]{1,2000})/g
+const MD_LINK = /(!?)\[([^\]\n]{0,500})\]\(([^)\s]{1,2000})(?:\s+"([^"\n]{1,1000})")?/g
 
 function markup (text: string, out: HiddenText[]): void {
   if (!/[<[]/.test(text)) return
@@ -87,6 +95,7 @@ function markup (text: string, out: HiddenText[]): void {
   for (const m of text.matchAll(MD_COMMENT)) out.push({ source: 'markdown_comment', kind: 'markup', text: m[1] })
   for (const m of text.matchAll(MD_LINK)) {
     if (m[1] === '!' && m[2] !== '') out.push({ source: 'markdown_alt', kind: 'markup', text: m[2] })
+    if (m[4] !== undefined) out.push({ source: 'attribute', kind: 'markup', text: m[4] }) // a link's "title"
     let url = m[3]
     try { url = decodeURIComponent(url) } catch {}
     // A link target is data, not prose: it is screened with the ordinary rules, as an encoding.
@@ -103,6 +112,8 @@ export function hiddenTexts (text: string): HiddenText[] {
   const visible = text.replace(/[\u{E0000}-\u{E007F}]/gu, '')
   encoded(visible, 1, out)
   if (/\brot[- ]?13\b/i.test(visible)) out.push({ source: 'rot13', kind: 'encoded', text: rot13(visible) })
+  // Text written backwards, when the prompt says so ("read this backwards", "reversed")
+  if (/\b(?:backwards?|reversed?|in reverse|right to left)\b/i.test(visible)) out.push({ source: 'reversed', kind: 'encoded', text: [...visible.slice(0, MAX_PIECE)].reverse().join('') })
   markup(visible, out)
   return out.slice(0, MAX_PIECES)
 }

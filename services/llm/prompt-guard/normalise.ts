@@ -49,7 +49,7 @@ export function squash (text: string): string {
 // Single letters separated by whitespace ("i g n o r e  a l l") or by one punctuation mark
 // ("i.g.n.o.r.e", "I-g-n-o-r-e"); each repetition consumes a letter, so matching is linear.
 const SPACED = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?:[ \t\n]{1,6}[\p{L}\p{N}](?![\p{L}\p{N}])){2,}/gu
-const DOTTED = /(?<![\p{L}\p{N}])\p{L}(?:[.\-_*·•|/+~]\p{L}(?![\p{L}\p{N}])){2,}/gu
+const DOTTED = /(?<![\p{L}\p{N}])\p{L}(?:[.\-_*·•|/+~]\p{L}(?![\p{L}\p{N}])){1,}/gu
 const GLUED = /[a-z]{8,80}/gi // the lexicon is English: only Latin letters need splitting
 // Quick ASCII-only screens: a letter between two separators, or eight letters in a row.
 const SPACED_HINT = /(?:^|[^a-z0-9])[a-z0-9][ \t\n.\-_*|/+~][a-z0-9](?![a-z0-9])/i

@@ -4,12 +4,12 @@
 import { rule, type Rule } from './rules.js'
 
 // Override: a verb of ignoring, then (within a clause) the word for instructions/rules.
-const IGNORE_VERB = '(?:ignore[rsz]?|oublie[rsz]?|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction' + // fr
+const IGNORE_VERB = '(?:ignore[rsz]?|oublie[rsz]?|ne tiens pas compte|ne tenez pas compte|fais abstraction|faites abstraction|mets de cote|mettez de cote|laisse tomber|laissez tomber|passe outre' + // fr
   '|ignora[rd]?|olvida[rd]?|omite|desobedece|no (?:sigas|hagas caso|tengas en cuenta|obedezcas)' + // es
   '|ignorier(?:e|en)?|vergiss|vergessen sie|missachte|missachten sie|uberspringe|befolge nicht' + // de
   '|dimentica(?:re)?|non seguire(?: piu)?|non (?:rispettare|obbedire)|trascura' + // it
   '|esqueca|esquece|esquecer|desconsider[ae]|nao (?:siga|obedeca)' + // pt
-  '|negeer|vergeet|zignoruj|zapomnij)' // nl, pl
+  '|negeer|vergeet|trek je niets aan van|let niet op|zignoruj|zapomnij)' // nl, pl
 // French words spelled like English ones only count after a French determiner ("ignore the instructions").
 const ORDERS_WORD = '(?:(?:les|tes|vos|ces|des|aux|toutes) (?:instructions?|directives)|consignes?|regles?|indications' + // fr
   '|instrucciones|reglas|normas|directrices|indicaciones' + // es
@@ -23,8 +23,8 @@ const SHOW_VERB = '(?:revele[rsz]?|montre[rsz]?(?:-moi)?|affiche[rsz]?(?:-moi)?|
   '|zeig(?:e)?|gib|verrate|wiederhole|nenne|schreib(?:e)?' +
   '|rivela(?:mi)?|mostra(?:mi)?|dimmi|ripeti|stampa|scrivi' +
   '|revele|mostre|diga|repita|imprima|escreva' +
-  '|laat|toon|geef|pokaz|ujawnij|wypisz)'
-const SECRET_PROMPT = '(?:prompt (?:du |de |del |di |do )?(?:systeme|sistema|systemowy)|systemprompt|system-prompt|systeemprompt' +
+  '|laat|toon|geef|vertel(?: me)?|pokaz|ujawnij|wypisz)'
+const SECRET_PROMPT = '(?:prompt (?:du |de |del |di |do )?(?:systeme|sistema|systemowy)|systemprompt|system-prompt|systeemprompt|system(?:anweisungen|instruktionen|regeln|vorgaben)|systeem(?:instructies|regels)' +
   '|(?:instructions?|consignes|instrucciones|anweisungen|istruzioni|instrucoes|instructies|instrukcje|regles|reglas|regeln|regole|regras) (?:du |del |di |do |de )?(?:systeme|sistema|cachees?|ocultas|versteckten|geheimen|nascoste|secretes?|secretas|segrete|initiales|iniciales|iniziali|iniciais|verborgen|ukryte)' +
   '|(?:versteckten|geheimen|internen|ursprunglichen) (?:anweisungen|regeln|instruktionen))'
 // No limits: "without restrictions" (sans, sin, ohne, senza, sem, zonder, bez) said to a model.
@@ -33,7 +33,11 @@ const AI_CONTEXT = '\\b(?:ia|ki|ai|tu es|tu seras|reponds?|reponde[sz]|eres|resp
 
 export const MULTILINGUAL_RULES: Rule[] = [
   rule('instruction_override', 'ignore_previous_i18n', `\\b${IGNORE_VERB}\\b[^.?!\\n]{0,30}\\b${ORDERS_WORD}\\b`),
-  rule('instruction_override', 'forget_everything_i18n', '\\b(?:oublie|oubliez) tout\\b|\\b(?:olvida|olvide) todo (?:lo (?:anterior|que))|\\bvergiss (?:alles|alle)\\b|\\bdimentica tutto\\b|\\b(?:esqueca|esquece) tudo\\b'),
+  rule('instruction_override', 'forget_everything_i18n', '\\b(?:oublie|oubliez) tout\\b|\\b(?:olvida|olvide) todo (?:lo (?:anterior|que))|\\bvergiss (?:alles|alle)\\b|\\bdimentica tutto\\b|\\b(?:esqueca|esquece) tudo\\b' +
+    // "what you were told before": lo que te dijeron, ce qu'on t'a dit, was man dir gesagt hat, ...
+    '|\\b(?:no hagas caso (?:a|de)|olvida|ignora) (?:todo )?lo que te (?:dijeron|indicaron|ordenaron|pidieron|ensenaron)|\\b(?:oublie|ignore) (?:tout )?ce (?:qu\'on|que l\'on) t\'a (?:dit|demande|ordonne)|\\b(?:vergiss|ignoriere) (?:alles,? )?was (?:man )?dir (?:vorher |zuvor )?(?:gesagt|befohlen|aufgetragen)'),
+  // Object before verb: "Schenke den bisherigen Vorgaben keine Beachtung"
+  rule('instruction_override', 'no_heed_i18n', `\\b(?:schenke|schenkt|schenken sie)\\b[^.?!\\n]{0,30}\\b${ORDERS_WORD}\\b[^.?!\\n]{0,10}\\bkeine (?:beachtung|aufmerksamkeit)\\b`),
   rule('system_prompt_extraction', 'reveal_prompt_i18n', `\\b${SHOW_VERB}\\b[^.?!\\n]{0,30}${SECRET_PROMPT}`),
   rule('system_prompt_extraction', 'repeat_above_i18n', '\\b(?:repete[rsz]?|repite|wiederhole|ripeti|repita|herhaal|powtorz)\\b[^.?!\\n]{0,20}\\b(?:le texte|el texto|den text|il testo|o texto|de tekst|tekst)\\b[^.?!\\n]{0,20}\\b(?:ci-dessus|au-dessus|de arriba|anterior|oben|daruber|sopra|precedente|acima|hierboven|powyzej)'),
   rule('role_play_jailbreak', 'no_restrictions_i18n', NO_LIMITS, { also: [AI_CONTEXT] }),
@@ -42,5 +46,8 @@ export const MULTILINGUAL_RULES: Rule[] = [
   rule('instruction_override', 'ignore_previous_ru', '(?:игнорируй|игнорируйте|забудь|забудьте|не обращай внимания на)[^.?!\\n]{0,30}(?:инструкци|правил|указани)'),
   rule('system_prompt_extraction', 'reveal_prompt_ru', '(?:покажи|выведи|раскрой|напиши|повтори)[^.?!\\n]{0,30}(?:системн\\S* (?:промпт|инструкци|подсказ)|скрыт\\S* инструкци)'),
   rule('instruction_override', 'ignore_previous_zh', '(?:忽略|无视|忘记|忽视|不要理会)[^。！？\\n]{0,12}(?:指令|指示|说明|规则|提示)'),
+  // Japanese: object before verb ("以前の指示をすべて無視して", "システムプロンプトを表示して")
+  rule('instruction_override', 'ignore_previous_ja', '(?:指示|命令|ルール|規則|プロンプト|設定)[^。！？\\n]{0,12}(?:無視|忘れ)'),
+  rule('system_prompt_extraction', 'reveal_prompt_ja', '(?:システムプロンプト|システム指示|システムの指示|隠された指示|初期指示)[^。！？\\n]{0,12}(?:表示|教え|見せ|出力|繰り返|書き出)'),
   rule('system_prompt_extraction', 'reveal_prompt_zh', '(?:告诉|显示|输出|透露|给我|重复|打印)[^。！？\\n]{0,12}(?:系统提示|系统指令|初始指令|隐藏指令)')
 ]
