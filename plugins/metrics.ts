@@ -9,11 +9,6 @@ export function createMetrics () {
   const registry = new Registry()
   // Gauges that mirror in-memory state are filled at scrape time, costing nothing per request.
   const collectors = new Set<() => void>()
-  // Per-request counts kept in plain numbers reach their counters here, at scrape time: a counter
-  // child's inc() validates and hashes its labels on every call.
-  // Keyed by metric and label values, so a model version loaded again (hot reload) reuses its tally.
-  const tallies = new Map<string, { pending: number, inc: (n: number) => void }>()
-  const flushTallies = () => { for (const t of tallies.values()) if (t.pending > 0) { t.inc(t.pending); t.pending = 0 } }
   collectDefaultMetrics({ register: registry })
   // prom-client names three gauges `*_total`, which promtool rejects (only counters end in _total);
   // the same counts stay available, by resource type, as nodejs_active_handles/requests/resources.
@@ -31,15 +26,13 @@ export function createMetrics () {
       name: 'inference_requests_total',
       help: 'Inference requests by model, version and outcome',
       labelNames: ['model', 'version', 'outcome'] as const,
-      registers: [registry],
-      collect: flushTallies
+      registers: [registry]
     }),
     inferenceRows: new Counter({
       name: 'inference_rows_total',
       help: 'Rows (samples) inferred by model and version',
       labelNames: ['model', 'version'] as const,
-      registers: [registry],
-      collect: flushTallies
+      registers: [registry]
     }),
     inferenceDuration: new FastHistogram({
       name: 'inference_duration_seconds',
@@ -66,16 +59,6 @@ export function createMetrics () {
     onCollect (fn: () => void): () => void {
       collectors.add(fn)
       return () => { collectors.delete(fn) }
-    },
-    /**
-     * A count kept in a plain number, added to `child` when inference_requests_total or
-     * inference_rows_total is collected. `key` names the metric and label values of `child`.
-     */
-    tally (key: string, child: { inc: (n: number) => void }): (n?: number) => void {
-      let t = tallies.get(key)
-      if (t === undefined) { t = { pending: 0, inc: (n) => child.inc(n) }; tallies.set(key, t) }
-      const entry = t
-      return (n = 1) => { entry.pending += n }
     }
   }
 }

@@ -22,15 +22,16 @@ export default fp(async function onnxPlugin (fastify) {
       maxQueueDelayMicros: config.BATCH_MAX_QUEUE_DELAY_MICROS
     },
     instrument (model, version) {
-      const success = metrics.tally(`inference_requests_total\0${model}\0${version}\0success`, metrics.inferenceTotal.labels(model, version, 'success'))
+      // Children made once per loaded version; a version loaded again (hot reload) gets the same series.
+      const success = metrics.inferenceTotal.labels(model, version, 'success')
       const failure = metrics.inferenceTotal.labels(model, version, 'failure')
-      const rows = metrics.tally(`inference_rows_total\0${model}\0${version}`, metrics.inferenceRows.labels(model, version))
+      const rows = metrics.inferenceRows.labels(model, version)
       const duration = metrics.inferenceDuration.labels(model, version)
       const batch = metrics.batchSize.labels(model, version)
       return {
-        success: () => success(),
+        success: () => success.inc(),
         failure: () => failure.inc(),
-        rows: (n) => rows(n),
+        rows: (n) => rows.inc(n),
         duration: (s) => duration.observe(s),
         batch: (n) => batch.observe(n)
       }

@@ -1,8 +1,10 @@
-// Prometheus histograms and counters for the request path. prom-client's observe() and inc() convert,
-// validate and hash their labels on every call, even through labels() children (~1 us each; a classify
-// request made four such calls, ~5 % of it at full load). Here a child is looked up once per label
-// set and recording is a few additions on a Float64Array. The registry reads them through get(), in
-// the same shape as prom-client's own metrics, so /metrics cannot tell them apart.
+// The one fast path beside prom-client: histograms on the request path (HTTP duration, inference
+// duration, batch size). prom-client's observe() converts, validates and hashes its labels on every
+// call, even through a labels() child: measured 350 ns per observe against 3 ns here (bench/_tmp
+// micro-measure, 2M observes, 2026-12-02), about 1 us of a ~50 us classify request that observes two
+// or three histograms. Here a child is looked up once per label set and recording is a few additions
+// on a Float64Array. The registry reads them through get(), in the same shape as prom-client's own
+// metrics, so /metrics cannot tell them apart. Every other metric is plain prom-client.
 import type { Registry } from 'prom-client'
 
 export interface HistogramChild {
@@ -98,46 +100,5 @@ export class FastHistogram<L extends string> extends RegisteredMetric<L> {
       values.push({ labels, value: data[inf + 2], metricName: `${this.name}_count` })
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
-  }
-}
-
-/**
- * A counter whose inc() takes a label object, like prom-client's; label objects built once and
- * passed again (the usual case on a hot path) find their series by identity, with no hashing.
- * A label object is read once: one changed after it was passed keeps counting for its first values.
- */
-export class FastCounter<L extends string> extends RegisteredMetric<L> {
-  readonly type = 'counter'
-  private readonly series = new Map<string, { labels: Record<string, string | number>, value: number }>()
-  private readonly byObject = new WeakMap<object, { value: number }>()
-
-  constructor (opts: MetricOptions<L>) {
-    super(opts)
-    this.register(opts.registers)
-  }
-
-  inc (labels: Partial<Record<L, string | number>>, value = 1): void {
-    if (!(value >= 0) || !Number.isFinite(value)) throw new TypeError(`counter ${this.name}: cannot increase by ${value}`)
-    let s = this.byObject.get(labels)
-    if (s === undefined) {
-      for (const name in labels) if (!this.labelNames.includes(name as L)) throw new TypeError(`counter ${this.name}: unknown label ${name}`)
-      const key = this.labelNames.map((n) => String(labels[n] ?? '')).join('\0')
-      let series = this.series.get(key)
-      if (series === undefined) {
-        series = { labels: Object.fromEntries(this.labelNames.filter((n) => labels[n] !== undefined).map((n) => [n, labels[n] as string | number])), value: 0 }
-        this.series.set(key, series)
-      }
-      s = series
-      this.byObject.set(labels, s)
-    }
-    s.value += value
-  }
-
-  reset (): void {
-    for (const s of this.series.values()) s.value = 0
-  }
-
-  async get () {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: [...this.series.values()].map(({ labels, value }) => ({ labels, value })) }
   }
 }
