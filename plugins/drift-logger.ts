@@ -2,10 +2,13 @@
 // JSON-lines files by default or to a capped Redis stream per model when REDIS_URL is set (all
 // replicas then log to one place). Requests only push into a bounded buffer (see
 // services/drift/log/buffer.ts), so logging never slows or fails them.
-// Redis client: https://github.com/redis/ioredis
+// With REDIS_URL the log writes through a connection derived from the shared client (the redis
+// plugin's settings: lazy connect, no offline queue, endless reconnects) but a socket of its own, so
+// a drift report's large XRANGE replies never queue the caches' commands behind them, and with its
+// own command deadline (PREDICTION_LOG_REDIS_TIMEOUT_MS). https://github.com/redis/ioredis
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { Counter, Gauge } from 'prom-client'
 import { createPredictionBuffer, type PredictionBuffer } from '../services/drift/log/buffer.js'
 import { createFileSink } from '../services/drift/log/file-sink.js'
@@ -20,6 +23,7 @@ declare module 'fastify' {
 
 export default fp(async function driftLoggerPlugin (fastify) {
   const { config, metrics, health, log } = fastify
+  const shared = fastify.redis
   let redis: Redis | null = null
   let buffer: PredictionBuffer | null = null
   if (config.PREDICTION_LOG_ENABLED) {
@@ -28,15 +32,8 @@ export default fp(async function driftLoggerPlugin (fastify) {
       // One line per 10 s at most: a Redis outage must not flood the log.
       if (Date.now() - lastWarn > 10_000) { lastWarn = Date.now(); log.warn(extra, msg) }
     }
-    if (config.REDIS_URL !== '') {
-      redis = new Redis(config.REDIS_URL, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS,
-        commandTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS,
-        retryStrategy: (times) => Math.min(times * 200, 2000)
-      })
+    if (shared !== undefined) {
+      redis = shared.duplicate({ commandTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS, connectTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS })
       redis.on('error', (err: Error) => warn('prediction log: Redis error', { err: err.message }))
       redis.connect().catch((err: Error) => warn('prediction log: cannot connect to Redis', { err: err.message }))
     }
@@ -82,6 +79,8 @@ export default fp(async function driftLoggerPlugin (fastify) {
   })
   fastify.addHook('onClose', async () => {
     await buffer?.close()
-    if (redis !== null) await redis.quit().catch(() => redis?.disconnect())
+    // quit() needs a live connection; disconnect() also stops the reconnect loop.
+    if (redis?.status === 'ready') await redis.quit().catch(() => redis?.disconnect())
+    else redis?.disconnect()
   })
-}, { name: 'drift-logger', dependencies: ['config', 'metrics', 'health'] })
+}, { name: 'drift-logger', dependencies: ['config', 'metrics', 'health', 'redis'] })

@@ -1,7 +1,8 @@
 // The shared Redis connection (exact cache, semantic cache, chat memory), only when REDIS_URL is set.
 // https://github.com/redis/ioredis#connect-to-redis
-// Not @fastify/redis: its registration waits for the first 'ready' (and quits the client on 'end'),
-// so a dead Redis would block the boot until the plugin timeout. Here the client connects lazily,
+// Not @fastify/redis: its registration waits for the client's first 'ready' even when it is handed a
+// client of ours (index.js: next() only once status is 'ready', and a quit on 'end'), so a dead or
+// lazily connecting Redis would block the boot until the plugin timeout. Here the client connects lazily,
 // fails commands at once while disconnected (no offline queue, so no request waits on a dead
 // Redis), times out slow commands, and reconnects in the background forever.
 import fp from 'fastify-plugin'

@@ -6,6 +6,7 @@ import configPlugin from '../../plugins/config.js'
 import { loadConfig } from '../../schemas/config.js'
 import metricsPlugin from '../../plugins/metrics.js'
 import healthPlugin from '../../plugins/health.js'
+import redisPlugin from '../../plugins/redis.js'
 import driftLoggerPlugin from '../../plugins/drift-logger.js'
 
 async function loggerOnly (t: Test, env: Record<string, string>) {
@@ -13,6 +14,7 @@ async function loggerOnly (t: Test, env: Record<string, string>) {
   await app.register(configPlugin, { config: loadConfig(env) })
   await app.register(metricsPlugin)
   await app.register(healthPlugin)
+  await app.register(redisPlugin)
   await app.register(driftLoggerPlugin)
   await app.ready()
   return app
