@@ -13,7 +13,7 @@ import { createKServeService } from '../services/protocols/grpc/kserve-service.j
 declare module 'fastify' {
   interface FastifyInstance {
     /** null when GRPC_ENABLED=false. */
-    grpcServer: Awaited<ReturnType<typeof createGrpcServer>> | null
+    grpcServer: ReturnType<typeof createGrpcServer> | null
   }
 }
 
@@ -29,8 +29,11 @@ export interface GrpcServerOptions {
   observe?: CallObserver
 }
 
-/** Builds and binds the server; `port` is the bound one (useful with port 0); `error` if it could not bind. */
-export async function createGrpcServer (opts: GrpcServerOptions) {
+/**
+ * Builds the server; `listen()` binds it. `port` is then the bound one (useful with port 0), or
+ * `error` says why it could not bind.
+ */
+export function createGrpcServer (opts: GrpcServerOptions) {
   const services = loadServices()
   // grpc-js receives at most 4 MiB by default; tensors need more (Triton allows INT32_MAX).
   const server = new grpc.Server({ 'grpc.max_receive_message_length': opts.maxMessageBytes, 'grpc.max_send_message_length': opts.maxMessageBytes })
@@ -38,25 +41,26 @@ export async function createGrpcServer (opts: GrpcServerOptions) {
   server.addService(services.IrisInferenceService.service, instrument('iris.InferenceService', createIrisService(opts), observe))
   server.addService(services.GRPCInferenceService.service, instrument('inference.GRPCInferenceService', createKServeService(opts.kserve), observe))
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`
-  let port: number | null = null
-  let error: string | null = null
-  try {
-    port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => err !== null ? reject(err) : resolve(bound))
-    })
-  } catch (err) {
-    error = `cannot listen on ${address}: ${(err as Error).message}`
-  }
-  return {
+  const front = {
     server,
-    port,
-    error,
+    port: null as number | null,
+    error: null as string | null,
+    async listen (): Promise<void> {
+      try {
+        front.port = await new Promise<number>((resolve, reject) => {
+          server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => err !== null ? reject(err) : resolve(bound))
+        })
+      } catch (err) {
+        front.error = `cannot listen on ${address}: ${(err as Error).message}`
+      }
+    },
     /** Lets in-flight calls finish for up to `graceMs`, then cuts the rest. */
     close: (graceMs = 5000) => new Promise<void>((resolve) => {
       const timer = setTimeout(() => { server.forceShutdown(); resolve() }, graceMs)
       server.tryShutdown(() => { clearTimeout(timer); resolve() })
     })
   }
+  return front
 }
 
 /** Per-call metrics, named as go-grpc-prometheus names them; the code label is the gRPC status name. */
@@ -80,7 +84,7 @@ export default fp(async function grpcServerPlugin (fastify) {
     fastify.decorate('grpcServer', null)
     return
   }
-  const front = await createGrpcServer({
+  const front = createGrpcServer({
     store: onnx,
     inference,
     kserve,
@@ -91,11 +95,15 @@ export default fp(async function grpcServerPlugin (fastify) {
     maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
     observe: grpcMetrics(metrics.registry)
   })
+  // Registering opens no socket: the port is bound once the app is ready (every plugin loaded).
   // A taken gRPC port must not take the HTTP gateway down with it: it is logged and shown in /health.
-  if (front.error !== null) log.error({ grpc: front.error }, 'gRPC front not started')
-  else log.info({ port: front.port }, 'gRPC front listening (iris.InferenceService, inference.GRPCInferenceService)')
-  health.register('grpc', () => front.error !== null
-    ? { status: 'down', critical: false, error: front.error }
+  fastify.addHook('onReady', async () => {
+    await front.listen()
+    if (front.error !== null) log.error({ grpc: front.error }, 'gRPC front not started')
+    else log.info({ port: front.port }, 'gRPC front listening (iris.InferenceService, inference.GRPCInferenceService)')
+  })
+  health.register('grpc', () => front.port === null
+    ? { status: 'down', critical: false, error: front.error ?? 'not bound yet (the app is not ready)' }
     : { status: 'up', critical: false, port: front.port, services: ['iris.InferenceService', 'inference.GRPCInferenceService'] })
   fastify.decorate('grpcServer', front)
   fastify.addHook('onClose', async () => { await front.close() })
