@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../app.js'
+import { buildTestApp } from '../helpers/app.js'
 import { assertVenv, venvPython } from '../helpers/python.js'
 import { close, directPredict, ROWS } from '../helpers/direct.js'
 import { projectRoot } from '../../services/lib/project-root.js'
@@ -21,8 +21,7 @@ function runClients (http: string, grpc: string, model: string): Promise<any> {
 }
 
 t.test('tritonclient http (binary, JSON, gzip-compressed) and grpc get the local predictions from the gateway', async (t) => {
-  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', GRPC_HOST: '127.0.0.1' }, logger: false })
-  t.teardown(() => app.close())
+  const app = await buildTestApp(t, { GRPC_HOST: '127.0.0.1' })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
   const out = await runClients(`127.0.0.1:${port}`, `127.0.0.1:${app.grpcServer!.port}`, 'iris_onnx')

@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap'
-import { buildApp } from '../../../../app.js'
 import { freePort } from '../../../../bench/lib.js'
 import { buildTestApp } from '../../../helpers/app.js'
 import { doubleEmbedding, startOllamaDouble } from '../../../helpers/ollama-double.js'
@@ -7,10 +6,7 @@ import { startRedis, until } from '../../../helpers/redis.js'
 
 /** The whole gateway, its ollama plugin configured by OLLAMA_URL, against the Ollama-protocol double. */
 async function gateway (t: Test, ollamaUrl: string, env: Record<string, string> = {}) {
-  const app = await buildApp({ env: { LOG_LEVEL: 'silent', OLLAMA_URL: ollamaUrl, ...env }, logger: false })
-  t.teardown(() => app.close())
-  await app.ready()
-  return app
+  return await buildTestApp(t, { OLLAMA_URL: ollamaUrl, ...env })
 }
 
 const ask = (app: Awaited<ReturnType<typeof gateway>>, body: object, headers: Record<string, string> = {}) =>

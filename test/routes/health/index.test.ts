@@ -1,6 +1,6 @@
 import t from 'tap'
-import { buildTestApp, SETOSA } from '../helpers/app.js'
-import { startOllamaDouble } from '../helpers/ollama-double.js'
+import { buildTestApp, SETOSA } from '../../helpers/app.js'
+import { startOllamaDouble } from '../../helpers/ollama-double.js'
 
 t.test('/health lists the onnx dependency with each model, version and queue depth', async (t) => {
   const ollama = await startOllamaDouble(t)
@@ -62,7 +62,7 @@ t.test('/docs/json describes every route', async (t) => {
 })
 
 t.test('a bad setting stops start-up with a message naming it', async (t) => {
-  const { buildApp } = await import('../../app.js')
+  const { buildApp } = await import('../../../app.js')
   await t.rejects(buildApp({ env: { PORT: 'eighty' }, logger: false }), { message: 'Invalid configuration: env/PORT must be integer' })
   await t.rejects(buildApp({ env: { BATCHING: 'maybe' }, logger: false }), { message: /env\/BATCHING must be boolean/ })
   await t.rejects(buildApp({ env: { LOG_LEVEL: 'loud' }, logger: false }), { message: /env\/LOG_LEVEL must be equal to one of the allowed values/ })
@@ -70,7 +70,7 @@ t.test('a bad setting stops start-up with a message naming it', async (t) => {
 
 t.test('one log line per request, without headers', async (t) => {
   const lines: Array<Record<string, unknown>> = []
-  const { buildApp } = await import('../../app.js')
+  const { buildApp } = await import('../../../app.js')
   const stream = { write: (line: string) => { lines.push(JSON.parse(line)) } }
   const app = await buildApp({ env: {}, logger: { level: 'info', stream } })
   t.teardown(() => app.close())
