@@ -1,0 +1,35 @@
+// The semantic cache on the labelled corpus with Ollama's all-minilm (/api/embed, F16 GGUF of
+// all-MiniLM-L6-v2) next to the ONNX export of the same encoder: the same targets at the default
+// threshold, and the two embedders deciding alike on >= 98 % of the pairs.
+// Ollama: OLLAMA_URL (e.g. `npm run ollama:start`); in CI a missing server or encoder is a failure.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { DEFAULT_ONNX_DIR, agreement, evaluate, loadPairs, report, summarize } from '../../bench/semantic-eval.js'
+import { loadConfig } from '../../plugins/config.js'
+
+const config = loadConfig({})
+const url = process.env.OLLAMA_URL ?? ''
+const dir = process.env.EMBED_ONNX_DIR !== undefined && process.env.EMBED_ONNX_DIR !== '' ? process.env.EMBED_ONNX_DIR : DEFAULT_ONNX_DIR
+const reachable = url !== '' && await fetch(`${url}/api/version`).then((r) => r.ok, () => false)
+
+t.test(`Ollama all-minilm and the ONNX encoder at the default threshold ${config.SEMANTIC_THRESHOLD}`, { timeout: 3_600_000 }, async (t) => {
+  const missing = !reachable
+    ? `no Ollama at OLLAMA_URL=${url === '' ? '(unset)' : url}: start one with "npm run ollama:start"`
+    : !existsSync(join(dir, 'model.onnx')) ? `no sentence encoder in ${dir}: run "npm run ollama:setup" or set EMBED_ONNX_DIR` : null
+  if (missing !== null) {
+    if (process.env.CI !== undefined && process.env.CI !== '') t.fail(missing)
+    else t.plan(0, missing)
+    return
+  }
+  const pairs = loadPairs()
+  const opts = { threshold: config.SEMANTIC_THRESHOLD, minWords: config.SEMANTIC_MIN_WORDS }
+  const ollama = await evaluate({ kind: 'ollama', url, model: config.EMBED_MODEL }, pairs, opts)
+  const onnx = await evaluate({ kind: 'onnx', dir }, pairs, opts)
+  t.comment(report([onnx, ollama], pairs, config.SEMANTIC_THRESHOLD))
+  const s = summarize(ollama.decisions, config.SEMANTIC_THRESHOLD)
+  t.ok(s.falseHitRate <= 0.01, `Ollama: false hits ${s.falseHits}/${s.nearMisses}`)
+  t.ok(s.paraphraseHitRate >= 0.6, `Ollama: paraphrase hits ${s.paraphraseHits}/${s.paraphrases}`)
+  const a = agreement(onnx.decisions, ollama.decisions, config.SEMANTIC_THRESHOLD)
+  t.ok(a.rate >= 0.98, `the embedders agree on ${a.agree}/${a.pairs} pairs (differing: ${a.differing.join(', ')})`)
+})
