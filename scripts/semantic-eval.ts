@@ -6,7 +6,7 @@
 // minimum words are the gateway's (SEMANTIC_THRESHOLD, SEMANTIC_MIN_WORDS and their defaults).
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { DEFAULT_ONNX_DIR, evaluate, loadPairs, partOf, report, type EmbedderSpec, type Part } from '../bench/semantic-eval.js'
+import { DEFAULT_ONNX_DIR, evaluate, loadPairs, partOf, report, type EmbedderSpec, type Part } from './semantic-eval/evaluation.js'
 import { loadConfig } from '../plugins/config.js'
 
 const { values } = parseArgs({

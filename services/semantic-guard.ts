@@ -3,7 +3,7 @@
 // (reference/llm_gateways.md 3.3): "It's not an exchange" vs "It's an exchange" 0.947 on all-MiniLM,
 // "turn on dark mode" vs "turn off dark mode" 0.915, "dog bites man" vs "man bites dog" 0.907, and
 // questions differing by one number. A veto only costs a miss; a false hit returns a wrong answer.
-// Measured on a labelled corpus by bench/semantic-eval.ts (docs/semantic-cache.md).
+// Measured on a labelled corpus by npm run semantic:eval (docs/semantic-cache.md).
 import { FUNCTION_WORDS, LETTERS, NEGATIONS, NUMBER_WORDS, OPPOSITE_PREFIXES, OPPOSITES, PHRASE_OPENERS, UNITS } from './semantic-lexicon.js'
 
 export type GuardReason = 'too_short' | 'language' | 'negation' | 'numbers' | 'units' | 'antonym' | 'entity' | 'word_order'

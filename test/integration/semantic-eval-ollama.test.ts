@@ -2,10 +2,11 @@
 // all-MiniLM-L6-v2) next to the ONNX export of the same encoder: the same targets at the default
 // threshold, and the two embedders deciding alike on >= 98 % of the pairs.
 // Ollama: OLLAMA_URL (e.g. `npm run ollama:start`); in CI a missing server or encoder is a failure.
+// The whole corpus is 809 prompts: minutes on a busy two-core machine, hence the long timeout.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { DEFAULT_ONNX_DIR, agreement, evaluate, loadPairs, report, summarize } from '../../bench/semantic-eval.js'
+import { DEFAULT_ONNX_DIR, agreement, evaluate, loadPairs, report, summarize } from '../../scripts/semantic-eval/evaluation.js'
 import { loadConfig } from '../../plugins/config.js'
 
 const config = loadConfig({})

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { DEFAULT_ONNX_DIR, evaluate, isHoldout, loadPairs, partOf, report, summarize } from '../../bench/semantic-eval.js'
+import { DEFAULT_ONNX_DIR, evaluate, isHoldout, loadPairs, partOf, report, summarize } from '../../scripts/semantic-eval/evaluation.js'
 import { loadConfig } from '../../plugins/config.js'
 
 const dir = process.env.EMBED_ONNX_DIR !== undefined && process.env.EMBED_ONNX_DIR !== '' ? process.env.EMBED_ONNX_DIR : DEFAULT_ONNX_DIR

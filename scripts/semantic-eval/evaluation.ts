@@ -5,12 +5,12 @@
 // the ONNX encoder folder (EMBED_ONNX_DIR) or Ollama's /api/embed through the Ollama client.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createOnnxEncoder, type Embedder } from '../services/embedding/onnx-encoder.js'
-import { createOllamaClient } from '../services/ollama/client.js'
-import { projectRoot } from '../services/project-root.js'
-import { ollamaEmbedder } from '../services/semantic-cache.js'
-import { compareForCache, type GuardReason } from '../services/semantic-guard.js'
-import { createSemanticStore } from '../services/semantic-store.js'
+import { createOnnxEncoder, type Embedder } from '../../services/embedding/onnx-encoder.js'
+import { createOllamaClient } from '../../services/ollama/client.js'
+import { projectRoot } from '../../services/project-root.js'
+import { ollamaEmbedder } from '../../services/semantic-cache.js'
+import { compareForCache, type GuardReason } from '../../services/semantic-guard.js'
+import { createSemanticStore } from '../../services/semantic-store.js'
 
 export interface Pair { id: string, category: string, label: 'hit' | 'miss', a: string, b: string }
 
