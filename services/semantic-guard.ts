@@ -70,16 +70,14 @@ function opposite (a: Set<string>, b: Set<string>): string | null {
     if ((has(a, x) && !has(a, y) && has(b, y) && !has(b, x)) || (has(a, y) && !has(a, x) && has(b, x) && !has(b, y))) return name
   }
   // A word in one prompt only whose prefixed opposite is in the other only: hide/unhide, zip/unzip.
-  const onlyA = [...a].filter((w) => !b.has(w))
-  const onlyB = [...b].filter((w) => !a.has(w))
-  for (const u of onlyA) {
-    for (const v of onlyB) {
-      for (const [p, q] of OPPOSITE_PREFIXES) {
-        for (const [x, y] of [[u, v], [v, u]]) {
-          const root = x.slice(p.length)
-          const min = p === '' && /^(?:un|dis|non|anti)$/.test(q) ? 3 : 4
-          if (x.startsWith(p) && root.length >= min && y === q + root) return `${u}/${v}`
-        }
+  const onlyB = new Set([...b].filter((w) => !a.has(w)))
+  for (const u of a) {
+    if (b.has(u)) continue
+    for (const [p, q] of OPPOSITE_PREFIXES) {
+      const min = p === '' && /^(?:un|dis|non|anti)$/.test(q) ? 3 : 4
+      for (const [from, to] of [[p, q], [q, p]]) {
+        const root = u.slice(from.length)
+        if (u.startsWith(from) && root.length >= min && onlyB.has(to + root)) return from === p ? `${u}/${to + root}` : `${to + root}/${u}`
       }
     }
   }
@@ -91,8 +89,9 @@ function properNouns (text: string): Set<string> {
   const out = new Set<string>()
   let opening = true
   let last = 0
-  for (const m of text.normalize('NFKC').matchAll(/[\p{L}\p{N}]+(?:['\u2019]\p{L}+)?/gu)) {
-    if (last === 0 || /[.!?:;]\s|[¿¡"\u201c(\n]/u.test(text.slice(last, m.index))) opening = true
+  const norm = text.normalize('NFKC')
+  for (const m of norm.matchAll(/[\p{L}\p{N}]+(?:['\u2019]\p{L}+)?/gu)) {
+    if (/[.!?:;]\s|[¿¡"\u201c(\n]/u.test(norm.slice(last, m.index))) opening = true
     last = (m.index ?? 0) + m[0].length
     const w = m[0]
     if (!opening && /^\p{Lu}/u.test(w) && !/^I(?:['\u2019]|$)/u.test(w)) out.add(stem(words(w).join('')))
@@ -113,6 +112,7 @@ function sequence (tokens: string[], normal: (w: string) => string): string[] {
   return s
 }
 
+const MAX_PHRASES = 16
 const OPENERS = new Set([...PHRASE_OPENERS].flatMap((w) => [w, stem(w)]))
 
 /** Phrases: a new one starts at each preposition or subordinator; an -ly adverb is one on its own. */
@@ -132,6 +132,8 @@ function phrases (s: string[]): string[][] {
  */
 function phrasesMoved (a: string[], b: string[]): boolean {
   const parts = phrases(a)
+  // The search is exponential in the worst case; a long prompt is simply not treated as a move.
+  if (parts.length > MAX_PHRASES) return false
   const used = new Array<boolean>(parts.length).fill(false)
   const fits = (at: number): boolean => {
     if (at === b.length) return used.every(Boolean)
