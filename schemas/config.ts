@@ -34,7 +34,7 @@ export const ConfigSchema = Type.Object({
   CACHE_TTL_SECONDS: Type.Integer({ default: 300, minimum: 1, description: 'exact-cache entry lifetime' }),
   CACHE_MAX_ENTRIES: Type.Integer({ default: 10000, minimum: 1, description: 'in-process LRU bound (Redis bounds itself with maxmemory)' }),
   SEMANTIC_CACHE_ENABLED: Type.Boolean({ default: true, description: 'semantic cache of LLM answers' }),
-  SEMANTIC_THRESHOLD: Type.Number({ default: 0.9, minimum: 0, maximum: 1, description: 'cosine similarity needed for a semantic hit' }),
+  SEMANTIC_THRESHOLD: Type.Number({ default: 0.88, minimum: 0, maximum: 1, description: 'cosine similarity needed for a semantic hit (tuned with npm run semantic:eval, docs/semantic-cache.md)' }),
   SEMANTIC_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1, description: 'semantic-cache entry lifetime' }),
   SEMANTIC_MAX_ENTRIES: Type.Integer({ default: 100000, minimum: 1, description: 'semantic entries per replica (least recently used evicted first) and in Redis (oldest trimmed first)' }),
   SEMANTIC_MIN_WORDS: Type.Integer({ default: 3, minimum: 1, description: 'shorter prompts are only cached exactly (short prompts collapse together)' }),
