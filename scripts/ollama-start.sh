@@ -20,4 +20,6 @@ export OLLAMA_MODELS=$models
 export OLLAMA_NUM_PARALLEL=${OLLAMA_NUM_PARALLEL:-1}
 export OLLAMA_KEEP_ALIVE=${OLLAMA_KEEP_ALIVE:-30m}
 export OLLAMA_NO_CLOUD=1
+# Worktrees share .cache: never delete blobs another server may be using.
+export OLLAMA_NOPRUNE=1
 exec "$bin" serve
