@@ -41,12 +41,13 @@ WHEELS=(
 ONNX_SHA256=8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 
 say () { echo "ollama-setup: $*"; }
-fail () { echo "ollama-setup: FAILED: $*" >&2; exit 1; }
+reported=""
+fail () { echo "ollama-setup: FAILED: $*" >&2; reported=1; exit 1; }
 serve_pid=""
 cleanup () {
   local rc=$?
   if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
-  [ $rc -eq 0 ] || echo "ollama-setup: FAILED (exit $rc); see the messages above" >&2
+  [ $rc -eq 0 ] || [ -n "$reported" ] || echo "ollama-setup: FAILED (exit $rc); see the messages above" >&2
 }
 trap cleanup EXIT
 
