@@ -78,6 +78,7 @@ export async function startRealOllama (t: Test, opts: { timeoutMs?: number } = {
   process.once('exit', onExit)
   const stop = async () => {
     process.off('exit', onExit)
+    if (child.pid === undefined) return // never started
     if (child.exitCode !== null || child.signalCode !== null) { signal('SIGKILL'); return }
     signal('SIGTERM')
     const timer = setTimeout(() => signal('SIGKILL'), 5000)
