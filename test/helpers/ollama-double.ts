@@ -1,4 +1,4 @@
-// An Ollama-protocol double for tests and benches only (Ollama itself cannot be installed here).
+// An Ollama-protocol double for tests and benches only (the real Ollama: test/helpers/ollama-real.ts).
 // It follows reference/llm_gateways.md section 1: NDJSON streaming with the final chunk's fields in
 // nanoseconds, {"error"} bodies and mid-stream error lines, 404 for unknown models, /api/embed
 // shapes. Answers are deterministic so tests can assert values: generate answers the prompt, chat
