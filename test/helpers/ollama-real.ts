@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { freePort } from '../../bench/lib.js'
-import { projectRoot } from '../../services/project-root.js'
+import { projectRoot } from '../../services/lib/project-root.js'
 
 export interface OllamaSetup {
   version: string

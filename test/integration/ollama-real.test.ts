@@ -3,7 +3,7 @@
 // Ollama repeat itself, so each gateway answer must equal a direct Ollama call with the same
 // options: same text, same token counts, same stop reason. One Ollama serves the whole file.
 import t from 'tap'
-import { createOnnxEncoder } from '../../services/embedding/onnx-encoder.js'
+import { createOnnxEncoder } from '../../services/cache/semantic/onnx-encoder.js'
 import { buildTestApp } from '../helpers/app.js'
 import { ollamaJson, startRealOllama, warmUp } from '../helpers/ollama-real.js'
 
