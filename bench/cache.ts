@@ -75,8 +75,15 @@ export async function semanticLookup (): Promise<BenchRow[]> {
   cpu.sort((a, b) => a - b)
   flatLat.sort((a, b) => a - b)
   const row = (scenario: string, l: number[], extra: Partial<BenchRow>): BenchRow => ({
-    scenario, target: 'in-process', connections: 1, requests_per_sec: Math.round(1000 / (l.reduce((a, b) => a + b, 0) / l.length)),
-    p50_ms: Number(percentile(l, 0.5).toFixed(3)), p99_ms: Number(percentile(l, 0.99).toFixed(3)), errors: 0, non_2xx: 0, ...extra
+    scenario,
+    target: 'in-process',
+    connections: 1,
+    requests_per_sec: Math.round(1000 / (l.reduce((a, b) => a + b, 0) / l.length)),
+    p50_ms: Number(percentile(l, 0.5).toFixed(3)),
+    p99_ms: Number(percentile(l, 0.99).toFixed(3)),
+    errors: 0,
+    non_2xx: 0,
+    ...extra
   })
   const flatRow = row(`flat exact scan, ${ENTRIES} x ${DIMS}`, flatLat, { note: '200 queries, no partitions, no screen' })
   const ivf = row(`semantic lookup, ${ENTRIES} x ${DIMS}`, lat, {

@@ -41,9 +41,14 @@ function loggedRows (): PredictionRecord[] {
   return Array.from({ length: ROWS }, (_, i) => {
     const r = data[i % data.length]
     return {
-      ts: new Date(start + i).toISOString(), model: 'iris', version: '1',
+      ts: new Date(start + i).toISOString(),
+      model: 'iris',
+      version: '1',
       features: Object.fromEntries(FEATURES.map((f, j) => [f, (r[j] as number) + (j === 0 ? 1.5 : 0)])),
-      prediction: r[4] as string, confidence: 0.97, latency_ms: 0.8, route: '/api/v1/classify'
+      prediction: r[4] as string,
+      confidence: 0.97,
+      latency_ms: 0.8,
+      route: '/api/v1/classify'
     }
   })
 }
@@ -135,14 +140,20 @@ const drift: BenchModule = async ({ durationSec }) => {
     const medianRatio = (pairRatios[3] + pairRatios[4]) / 2
     const usPerRequest = (w: 'on' | 'off') => (cpu[w].ms * 1000) / cpu[w].requests
     const merge = (rs: BenchRow[], note: string): BenchRow => ({
-      ...rs[0], requests_per_sec: Math.round(rs.reduce((a, r) => a + r.requests_per_sec, 0) / rs.length),
-      p50_ms: Math.max(...rs.map((r) => r.p50_ms)), p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
-      errors: rs.reduce((a, r) => a + r.errors, 0), non_2xx: rs.reduce((a, r) => a + r.non_2xx, 0), note
+      ...rs[0],
+      requests_per_sec: Math.round(rs.reduce((a, r) => a + r.requests_per_sec, 0) / rs.length),
+      p50_ms: Math.max(...rs.map((r) => r.p50_ms)),
+      p99_ms: Math.max(...rs.map((r) => r.p99_ms)),
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+      non_2xx: rs.reduce((a, r) => a + r.non_2xx, 0),
+      note
     })
     const offRow = merge(runs.off, `prediction log off; gateway CPU ${usPerRequest('off').toFixed(1)} us/request`)
     const onRow = merge(runs.on, `prediction log on (files); gateway CPU ${usPerRequest('on').toFixed(1)} us/request`)
     rows.push(offRow, {
-      ...onRow, ratio: medianRatio, baseline: 'log off',
+      ...onRow,
+      ratio: medianRatio,
+      baseline: 'log off',
       note: `${onRow.note}; ratio: median of 8 interleaved pairs (range ${pairRatios[0].toFixed(2)}-${pairRatios[7].toFixed(2)}); target >= 0.95`
     })
     // End to end, a 5 % difference is inside this machine's run-to-run noise; the log's own share of
@@ -150,8 +161,16 @@ const drift: BenchModule = async ({ durationSec }) => {
     const rate = Math.round(offRow.requests_per_sec / 100) * 100
     const cost = await logCostPerRecord(scratch, rate, Math.max(2, Math.round(durationSec / 2)))
     rows.push({
-      scenario: 'prediction log, event-loop time per record', target: 'in process (file sink)', connections: 0, requests_per_sec: rate,
-      p50_ms: 0, p99_ms: 0, errors: 0, non_2xx: 0, ratio: cost.usPerRecord / usPerRequest('off'), baseline: 'classify CPU/request',
+      scenario: 'prediction log, event-loop time per record',
+      target: 'in process (file sink)',
+      connections: 0,
+      requests_per_sec: rate,
+      p50_ms: 0,
+      p99_ms: 0,
+      errors: 0,
+      non_2xx: 0,
+      ratio: cost.usPerRecord / usPerRequest('off'),
+      baseline: 'classify CPU/request',
       note: `${cost.usPerRecord.toFixed(2)} us per record (median of 4 rounds, spread ${cost.spreadUs.toFixed(2)} us) at ${rate} records/s vs ${usPerRequest('off').toFixed(1)} us per classify request; target <= 0.05`
     })
 

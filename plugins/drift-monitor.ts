@@ -26,7 +26,11 @@ export default fp(async function driftMonitorPlugin (fastify) {
   }
   await mkdir(config.DATA_DIR, { recursive: true })
   const monitor = createDriftMonitor({
-    onnx, driftLogger, gauges, minSamples: config.DRIFT_MIN_SAMPLES, reportPath: join(config.DATA_DIR, 'drift_report.html'),
+    onnx,
+    driftLogger,
+    gauges,
+    minSamples: config.DRIFT_MIN_SAMPLES,
+    reportPath: join(config.DATA_DIR, 'drift_report.html'),
     onWriteError: (err) => log.warn({ err: err.message }, 'drift report: cannot write drift_report.html')
   })
 

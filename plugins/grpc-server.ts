@@ -68,8 +68,11 @@ function grpcMetrics (registry: Registry): CallObserver {
   const labelNames = ['grpc_service', 'grpc_method', 'grpc_code'] as const
   const handled = new Counter({ name: 'grpc_server_handled_total', help: 'gRPC calls completed, by service, method and status', labelNames, registers: [registry] })
   const seconds = new Histogram({
-    name: 'grpc_server_handling_seconds', help: 'gRPC call duration, by service and method', labelNames: ['grpc_service', 'grpc_method'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry]
+    name: 'grpc_server_handling_seconds',
+    help: 'gRPC call duration, by service and method',
+    labelNames: ['grpc_service', 'grpc_method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry]
   })
   return (service, method, code, s) => {
     handled.inc({ grpc_service: service, grpc_method: method, grpc_code: grpc.status[code] })

@@ -32,6 +32,7 @@ export default fp(async function semanticCachePlugin (fastify) {
   const similarity = new Histogram({ name: 'semantic_cache_similarity', help: 'Best candidate similarity per semantic lookup', buckets: [...SIMILARITY_BUCKETS], registers: [metrics.registry] })
   const rejections = new Counter({ name: 'semantic_cache_guard_rejections_total', help: 'Candidates above the threshold vetoed by the lexical guard', labelNames: ['reason'], registers: [metrics.registry] })
   const skipped = new Counter({ name: 'semantic_cache_skipped_total', help: 'Lookups skipped because the embedding failed or passed its deadline, by error code', labelNames: ['reason'], registers: [metrics.registry] })
+  // eslint-disable-next-line no-new -- prom-client registers a metric when it is constructed
   new Gauge({ name: 'semantic_cache_entries', help: 'Entries held by this replica', registers: [metrics.registry], collect () { this.set(store.size) } })
 
   const syncError = (operation: string, err: Error) => {

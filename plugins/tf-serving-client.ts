@@ -44,7 +44,11 @@ export function createTfServingClient (opts: TfServingPluginOptions) {
 export default fp(async function tfServingClientPlugin (fastify) {
   const { config, health } = fastify
   const tfs = createTfServingClient({
-    restUrl: config.TF_SERVING_URL, grpcUrl: config.TF_SERVING_GRPC_URL, model: config.TF_SERVING_MODEL, protocol: config.TF_SERVING_PROTOCOL, timeoutMs: config.SERVING_TIMEOUT_MS,
+    restUrl: config.TF_SERVING_URL,
+    grpcUrl: config.TF_SERVING_GRPC_URL,
+    model: config.TF_SERVING_MODEL,
+    protocol: config.TF_SERVING_PROTOCOL,
+    timeoutMs: config.SERVING_TIMEOUT_MS,
     breaker: { threshold: config.UPSTREAM_BREAKER_THRESHOLD, coolDownMs: config.UPSTREAM_BREAKER_COOLDOWN_MS }
   })
   fastify.decorate('tfServingClient', tfs)

@@ -29,7 +29,10 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       ]),
       response: {
         200: Type.Object({ predictions: Type.Array(Type.Array(Type.Number())), model: Type.Object({ name: Type.String(), version: Type.String() }) }),
-        400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema
+        400: ErrorSchema,
+        404: ErrorSchema,
+        502: ErrorSchema,
+        503: ErrorSchema
       }
     }
   }, async (request, reply) => {

@@ -116,4 +116,3 @@ export function loadConfig (env: Record<string, string | undefined> = {}): Confi
     throw new Error(`Invalid configuration: ${(err as Error).message}`, { cause: err })
   }
 }
-

@@ -48,7 +48,11 @@ export const OpenAIErrorSchema = Type.Object({
 const UsageSchema = Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Optional(Type.Integer()), total_tokens: Type.Integer() })
 
 export const ChatCompletionSchema = Type.Object({
-  id: Type.String(), object: Type.String(), created: Type.Integer(), model: Type.String(), system_fingerprint: Type.String(),
+  id: Type.String(),
+  object: Type.String(),
+  created: Type.Integer(),
+  model: Type.String(),
+  system_fingerprint: Type.String(),
   choices: Type.Array(Type.Object({ index: Type.Integer(), message: Type.Object({ role: Type.String(), content: Type.String() }), finish_reason: Type.String() })),
   usage: UsageSchema
 })

@@ -9,9 +9,14 @@ import { parsePrompts, runBatch, type BatchResult } from '../services/inference/
 
 const { values } = parseArgs({
   options: {
-    input: { type: 'string' }, output: { type: 'string', default: 'results.json' }, concurrency: { type: 'string', default: '4' },
-    gateway: { type: 'string', default: 'http://127.0.0.1:3000' }, model: { type: 'string' }, 'timeout-ms': { type: 'string', default: '120000' },
-    'create-samples': { type: 'boolean', default: false }, csv: { type: 'boolean', default: false }
+    input: { type: 'string' },
+    output: { type: 'string', default: 'results.json' },
+    concurrency: { type: 'string', default: '4' },
+    gateway: { type: 'string', default: 'http://127.0.0.1:3000' },
+    model: { type: 'string' },
+    'timeout-ms': { type: 'string', default: '120000' },
+    'create-samples': { type: 'boolean', default: false },
+    csv: { type: 'boolean', default: false }
   }
 })
 
@@ -47,7 +52,9 @@ const { results, summary } = await runBatch({
   concurrency: Number(values.concurrency),
   async generate (prompt) {
     const res = await fetch(`${values.gateway}/api/v1/generate`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(timeoutMs),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
       body: JSON.stringify({ prompt, ...(values.model === undefined ? {} : { model: values.model }) })
     })
     const body = await res.json() as { response?: string, message?: string, code?: string }

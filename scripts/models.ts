@@ -34,8 +34,12 @@ try {
       const versions = await registry.listVersions(args[0])
       const metricNames = [...new Set(versions.flatMap((v) => Object.keys(v.metrics)))].sort()
       table(versions.map((v) => ({
-        version: v.version, created_at: v.created_at, stage: v.stage, aliases: v.aliases.join(','),
-        ...Object.fromEntries(metricNames.map((m) => [m, v.metrics[m]])), sha256: v.sha256.slice(0, 12)
+        version: v.version,
+        created_at: v.created_at,
+        stage: v.stage,
+        aliases: v.aliases.join(','),
+        ...Object.fromEntries(metricNames.map((m) => [m, v.metrics[m]])),
+        sha256: v.sha256.slice(0, 12)
       })))
       break
     }
@@ -85,8 +89,12 @@ try {
         if (existing !== undefined) { pushed.set(v.version, existing); continue }
         const dir = await source.fetchArtifact(v.name, v.version) // sha256-checked
         const created = await registry.createVersion(v.name, {
-          onnx: await readFile(join(dir, 'model.onnx')), metadata: JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')),
-          metrics: v.metrics, params: v.params, tags: { ...v.tags, pushed_from: `${source.location}/${v.name}/${v.version}` }, source: 'push'
+          onnx: await readFile(join(dir, 'model.onnx')),
+          metadata: JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')),
+          metrics: v.metrics,
+          params: v.params,
+          tags: { ...v.tags, pushed_from: `${source.location}/${v.name}/${v.version}` },
+          source: 'push'
         })
         pushed.set(v.version, created.version)
       }

@@ -25,7 +25,6 @@ const openai: FastifyPluginAsyncTypebox = async (fastify) => {
     if (param !== null) throw Object.assign(new BadRequestError(`${param} must NOT have more than ${config.PROMPT_MAX_CHARS} characters (PROMPT_MAX_CHARS)`), { param })
   }
 
-
   fastify.post('/chat/completions', {
     config: routeConfig,
     schema: {

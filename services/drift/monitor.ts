@@ -82,8 +82,14 @@ export function createDriftMonitor (deps: MonitorDeps) {
       const [ref, records, total] = await Promise.all([reference(m), deps.driftLogger.recent(m.name, opts.limit), deps.driftLogger.count(m.name)])
       const current = toCurrentData(records, features, m.classes)
       const report = buildDriftReport({
-        model: { name: m.name, version: m.version }, features, classes: m.classes, reference: ref, current,
-        totalSamples: total, minSamples: deps.minSamples, now: (deps.now ?? (() => new Date()))()
+        model: { name: m.name, version: m.version },
+        features,
+        classes: m.classes,
+        reference: ref,
+        current,
+        totalSamples: total,
+        minSamples: deps.minSamples,
+        now: (deps.now ?? (() => new Date()))()
       })
       publish(report)
       const html = renderDriftHtml(report, ref, current)

@@ -125,10 +125,9 @@ export function toCurrentData (records: Array<{ features: Record<string, number>
   const columns: number[][] = features.map(() => [])
   const index = new Map(classes.map((c, i) => [c, i]))
   const predictions: number[] = []
-  next: for (const r of records) {
+  for (const r of records) {
     const values = r.features
-    if (values === undefined || values === null) continue
-    for (const f of features) if (!Number.isFinite(values[f])) continue next
+    if (values === undefined || values === null || !features.every((f) => Number.isFinite(values[f]))) continue
     for (let j = 0; j < features.length; j++) columns[j].push(values[features[j]])
     let k = index.get(r.prediction)
     if (k === undefined) { k = index.size; index.set(r.prediction, k) }

@@ -101,6 +101,7 @@ export function createBatcher (execute: BatchExecutor, opts: BatcherOptions) {
   }
 
   function schedule (): void {
+    // eslint-disable-next-line no-unmodified-loop-condition -- run() below raises inflight on each pass
     while (queue.length > 0 && inflight < maxInflight) {
       if (opts.maxQueueDelayMicros > 0 && queuedRows < opts.maxBatchSize) {
         const waitedMs = now() - queue[0].enqueuedAt
@@ -139,6 +140,7 @@ export function createBatcher (execute: BatchExecutor, opts: BatcherOptions) {
     },
     /** Resolves when nothing is queued or running (used before releasing a session). */
     async drain (): Promise<void> {
+      // eslint-disable-next-line no-unmodified-loop-condition -- runs finishing meanwhile lower inflight
       while (queue.length > 0 || inflight > 0) await new Promise((resolve) => setTimeout(resolve, 5))
     }
   }

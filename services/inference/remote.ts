@@ -60,8 +60,14 @@ export function createRemoteServing (deps: RemoteDeps) {
       if (!allowed || deps.fallback !== 'local' || (status !== 503 && status !== 504)) throw err
       const { value, ms } = await timed(() => deps.local(f))
       return {
-        ...fromProbabilities(value.probabilities, value.classes), serving_infrastructure: 'direct_onnx_runtime', model_version: value.version,
-        response_time_ms: ms, batch_size: 1, protocol: 'local', fallback: true, fallback_reason: (err as Error).message
+        ...fromProbabilities(value.probabilities, value.classes),
+        serving_infrastructure: 'direct_onnx_runtime',
+        model_version: value.version,
+        response_time_ms: ms,
+        batch_size: 1,
+        protocol: 'local',
+        fallback: true,
+        fallback_reason: (err as Error).message
       }
     }
   }

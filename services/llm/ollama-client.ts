@@ -42,7 +42,11 @@ export function createOllamaClient (opts: OllamaClientOptions) {
   const embedMs = opts.embedTimeoutMs ?? opts.firstByteTimeoutMs
   const probeMs = opts.probeTimeoutMs ?? Math.min(opts.firstByteTimeoutMs, 1000)
   const post = (path: string, body: Body, deadlineMs?: number) => ({
-    method: 'POST' as const, path, model: body.model, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST' as const,
+    path,
+    model: body.model,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
     ...(deadlineMs === undefined ? {} : { firstByteTimeoutMs: deadlineMs, totalTimeoutMs: deadlineMs })
   })
 

@@ -107,8 +107,15 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
         const version = String((nums[nums.length - 1] ?? 0) + 1)
         const sha256 = createHash('sha256').update(v.onnx).digest('hex')
         const file: VersionFile = {
-          name, version, created_at: new Date().toISOString(), sha256, stage: 'None', source: v.source ?? 'gateway',
-          metrics: v.metrics ?? {}, params: v.params ?? {}, tags: v.tags ?? {}
+          name,
+          version,
+          created_at: new Date().toISOString(),
+          sha256,
+          stage: 'None',
+          source: v.source ?? 'gateway',
+          metrics: v.metrics ?? {},
+          params: v.params ?? {},
+          tags: v.tags ?? {}
         }
         // The version appears complete or not at all: build it in a temp dir, then one rename.
         const tmp = join(modelDir(name), `.tmp-${randomUUID()}`)

@@ -30,8 +30,15 @@ export function createMlflowClient (opts: MlflowClientOptions) {
   if (!/^https?:\/\//.test(base)) throw new Error(`MLFLOW_TRACKING_URI must be an http(s) URL, got '${opts.trackingUri}'`)
   const upstream = `MLflow at ${base}`
   const http = createUpstream({
-    name: upstream, url: base, dispatcher: opts.dispatcher, connections: 16, breaker: opts.breaker,
-    connectTimeoutMs: opts.timeoutMs, firstByteTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs, totalTimeoutMs: opts.timeoutMs
+    name: upstream,
+    url: base,
+    dispatcher: opts.dispatcher,
+    connections: 16,
+    breaker: opts.breaker,
+    connectTimeoutMs: opts.timeoutMs,
+    firstByteTimeoutMs: opts.timeoutMs,
+    idleTimeoutMs: opts.timeoutMs,
+    totalTimeoutMs: opts.timeoutMs
   })
 
   async function send (method: Dispatcher.HttpMethod, path: string, body?: string | Uint8Array, contentType?: string): Promise<{ status: number, bytes: Buffer, type: string }> {

@@ -191,7 +191,9 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
       }
       const experiment = await ensureExperiment()
       const { run } = await api(() => client.call<{ run: MlflowRun }>('POST', 'runs/create', {
-        experiment_id: experiment, run_name: `register-${name}`, start_time: Date.now(),
+        experiment_id: experiment,
+        run_name: `register-${name}`,
+        start_time: Date.now(),
         tags: [{ key: 'gateway.model', value: name }, { key: 'gateway.source', value: v.source ?? 'gateway' }]
       }))
       const runId = run.info.run_id
@@ -213,7 +215,9 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
         throw translate(err, { name })
       }
       const { model_version: created } = await api(() => client.call<{ model_version: MlflowVersion }>('POST', 'model-versions/create', {
-        name, source: `${run.info.artifact_uri.replace(/\/+$/, '')}/model`, run_id: runId,
+        name,
+        source: `${run.info.artifact_uri.replace(/\/+$/, '')}/model`,
+        run_id: runId,
         tags: [{ key: SHA_TAG, value: sha }, ...Object.entries(v.tags ?? {}).map(([key, value]) => ({ key, value }))]
       }), { name })
       return toVersion(created, [])

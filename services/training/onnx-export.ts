@@ -120,8 +120,13 @@ export function exportMlp (model: MlpModel, info: ExportInfo): OnnxExport {
 export function exportForest (model: ForestModel, info: ExportInfo): OnnxExport {
   checkInfo(model, info)
   const n = {
-    treeids: [] as number[], nodeids: [] as number[], featureids: [] as number[], modes: [] as string[],
-    values: [] as number[], truenodeids: [] as number[], falsenodeids: [] as number[]
+    treeids: [] as number[],
+    nodeids: [] as number[],
+    featureids: [] as number[],
+    modes: [] as string[],
+    values: [] as number[],
+    truenodeids: [] as number[],
+    falsenodeids: [] as number[]
   }
   const c = { treeids: [] as number[], nodeids: [] as number[], ids: [] as number[], weights: [] as number[] }
   model.trees.forEach((tree, t) => tree.forEach((nd, id) => {

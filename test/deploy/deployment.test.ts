@@ -36,8 +36,11 @@ t.test('docker-compose.yml is valid against the compose-spec schema and wires th
   for (const [name, service] of Object.entries(services)) t.ok(service.healthcheck?.test, `${name} has a health check`)
   for (const replica of ['gateway-1', 'gateway-2']) {
     t.match(services[replica].environment, {
-      REDIS_URL: 'redis://redis:6379/0', OLLAMA_URL: 'http://ollama:11434', TRITON_URL: 'http://triton:8000',
-      TF_SERVING_URL: 'http://tf-serving:8501', MLFLOW_TRACKING_URI: 'http://mlflow:5000'
+      REDIS_URL: 'redis://redis:6379/0',
+      OLLAMA_URL: 'http://ollama:11434',
+      TRITON_URL: 'http://triton:8000',
+      TF_SERVING_URL: 'http://tf-serving:8501',
+      MLFLOW_TRACKING_URI: 'http://mlflow:5000'
     })
   }
   t.same(services.lb.ports, ['3000:3000'], 'one port in front of both replicas')

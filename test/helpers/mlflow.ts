@@ -34,7 +34,9 @@ export async function startMlflow (owner: { teardown: (fn: () => Promise<void>) 
     output = ''
     const proc = spawn(venvPython, ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
       '--artifacts-destination', artifacts, '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], {
-      cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
       // No server-side job runner (7 huey workers): the registry needs none of MLflow's background jobs.
       env: { ...process.env, MLFLOW_ENABLE_TELEMETRY: 'false', DO_NOT_TRACK: 'true', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' }
     })

@@ -98,7 +98,9 @@ t.test('GRPCInferenceService: health, metadata, config, index, stats and ModelIn
   t.same(await call('ModelReady', { name: 'nope', version: '' }), { ready: false }, 'not ready is an answer, not an error')
   t.match(await call('ServerMetadata', {}), { name: 'inference-gateway', extensions: ['binary_tensor_data', 'model_configuration', 'statistics', 'model_repository'] })
   t.same(await call('ModelMetadata', { name: 'iris_mlp', version: '1' }), {
-    name: 'iris_mlp', versions: ['1'], platform: 'onnxruntime_onnx',
+    name: 'iris_mlp',
+    versions: ['1'],
+    platform: 'onnxruntime_onnx',
     inputs: [{ name: 'float_input', datatype: 'FP32', shape: [-1, 4] }],
     outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }, { name: 'label', datatype: 'INT64', shape: [-1] }]
   })
@@ -108,7 +110,8 @@ t.test('GRPCInferenceService: health, metadata, config, index, stats and ModelIn
 
   const expected = await directPredict('iris')
   const raw = await call('ModelInfer', {
-    model_name: 'iris_onnx', id: 'g-1',
+    model_name: 'iris_onnx',
+    id: 'g-1',
     inputs: [{ name: 'float_input', datatype: 'FP32', shape: [3, 4] }],
     raw_input_contents: [Buffer.from(Float32Array.from(ROWS.flat()).buffer)]
   })

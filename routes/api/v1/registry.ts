@@ -16,7 +16,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/registry/models', {
     schema: {
-      tags, security, summary: 'Registered models with their aliases',
+      tags,
+      security,
+      summary: 'Registered models with their aliases',
       response: {
         200: Type.Object({
           backend: Type.String(),
@@ -44,7 +46,10 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/registry/models/:name/aliases/history', {
     schema: {
-      tags, security, summary: 'Every alias change of a model, oldest first', params: ModelParamsSchema,
+      tags,
+      security,
+      summary: 'Every alias change of a model, oldest first',
+      params: ModelParamsSchema,
       response: { 200: Type.Object({ history: Type.Array(Type.Object({ at: Type.String(), model: Type.String(), alias: Type.String(), from: Type.Union([Type.String(), Type.Null()]), to: Type.Union([Type.String(), Type.Null()]) })) }), ...errors }
     }
   }, async (request) => ({ history: await backend.aliasHistory(request.params.name) }))
@@ -53,7 +58,10 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/registry/models/:name/aliases/:alias', {
     schema: {
-      tags, security, summary: 'Point an alias at a version (hot-reloads it where served)', params: AliasParamsSchema,
+      tags,
+      security,
+      summary: 'Point an alias at a version (hot-reloads it where served)',
+      params: AliasParamsSchema,
       body: Type.Object({ version: Type.String({ pattern: '^[0-9]+$' }) }, { additionalProperties: false }),
       response: { 200: AliasResult, ...errors }
     }
@@ -77,8 +85,12 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/registry/models/:name/versions/:version/stage', {
     schema: {
-      tags, security, summary: 'Legacy stage transition (deprecated in MLflow; prefer aliases)', params: VersionParamsSchema,
-      body: Type.Object({ stage: Type.String() }, { additionalProperties: false }), response: { 200: VersionSchema, ...errors }
+      tags,
+      security,
+      summary: 'Legacy stage transition (deprecated in MLflow; prefer aliases)',
+      params: VersionParamsSchema,
+      body: Type.Object({ stage: Type.String() }, { additionalProperties: false }),
+      response: { 200: VersionSchema, ...errors }
     }
   }, async (request) => {
     const updated = await backend.setStage(request.params.name, request.params.version, request.body.stage)
@@ -88,7 +100,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/registry/reload', {
     schema: {
-      tags, security, summary: 'Re-read every served alias now and hot-reload the ones that moved',
+      tags,
+      security,
+      summary: 'Re-read every served alias now and hot-reload the ones that moved',
       response: { 200: Type.Object({ served: Type.Array(Type.Object({ model: Type.String(), alias: Type.String(), version: Type.String(), error: Type.Optional(Type.String()) })) }), ...errors }
     }
   }, async () => ({ served: await registry.serving.refresh() }))

@@ -26,7 +26,10 @@ const retrainRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           reasons: Type.Array(Type.String()),
           at: Type.String()
         }),
-        400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema
+        400: ErrorSchema,
+        401: ErrorSchema,
+        403: ErrorSchema,
+        409: ErrorSchema
       }
     }
   }, async (request) => fastify.retrain.run(request.body))

@@ -28,7 +28,11 @@ const generateV2: FastifyPluginAsyncTypebox = async (fastify) => {
             timestamp: Type.String()
           })
         }),
-        400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema
+        400: ErrorSchema,
+        404: ErrorSchema,
+        502: ErrorSchema,
+        503: ErrorSchema,
+        504: ErrorSchema
       }
     }
   }, async (request) => {

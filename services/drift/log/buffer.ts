@@ -51,6 +51,7 @@ export function createPredictionBuffer (opts: BufferOptions) {
 
   /** Writes what is buffered now; waits for a flush already running first (one at a time). */
   async function flush (): Promise<void> {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the running flush clears inflight when it settles
     while (inflight !== null) await inflight
     if (buffer.length === 0) return
     const batch = buffer

@@ -77,8 +77,8 @@ export function createRedisSink (client: StreamClient, opts: { prefix: string, m
       const pipe = client.pipeline()
       for (const r of records) pipe.xadd(key(r.model), 'MAXLEN', '~', opts.maxLen, '*', 'r', encodeRecord(r))
       const results = await pipe.exec()
-      const failed = (results ?? []).find(([err]) => err !== null)
-      if (failed !== undefined) throw failed[0] as Error
+      const failed = (results ?? []).find(([err]) => err !== null)?.[0]
+      if (failed != null) throw failed
     },
     recent: (model, limit) => exclusive(() => read(model, limit)),
     count: (model) => client.xlen(key(model)),

@@ -20,7 +20,7 @@ export function loadProto (file: string): grpc.GrpcObject {
 export function loadServices () {
   const iris = loadProto('inference.proto').iris as grpc.GrpcObject
   const inference = loadProto('grpc_service.proto').inference as grpc.GrpcObject
-  const tfs = ((loadProto('tensorflow_serving/prediction_service.proto').tensorflow as grpc.GrpcObject).serving as grpc.GrpcObject)
+  const tfs = (loadProto('tensorflow_serving/prediction_service.proto').tensorflow as grpc.GrpcObject).serving as grpc.GrpcObject
   return {
     IrisInferenceService: iris.InferenceService as Ctor,
     GRPCInferenceService: inference.GRPCInferenceService as Ctor,

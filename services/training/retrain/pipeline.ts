@@ -98,8 +98,14 @@ export async function runRetrain (deps: {
   })
   if (passed) await registry.setAlias(name, 'production', registered.version)
   const decision: Decision = {
-    decision: passed ? 'promoted' : 'rejected', model: name, version: registered.version, accuracy_percent: acc, production,
-    min_accuracy_percent: config.gate.min_accuracy_percent, reasons, at: new Date().toISOString()
+    decision: passed ? 'promoted' : 'rejected',
+    model: name,
+    version: registered.version,
+    accuracy_percent: acc,
+    production,
+    min_accuracy_percent: config.gate.min_accuracy_percent,
+    reasons,
+    at: new Date().toISOString()
   }
   log(`${passed ? 'PROMOTED' : 'REJECTED'} ${name} v${registered.version}: ${reasons.join('; ')}`)
   await mkdir(dirname(deps.notificationsLog), { recursive: true })

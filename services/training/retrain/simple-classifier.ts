@@ -89,13 +89,22 @@ export function exportLogistic (m: LogisticModel): Uint8Array {
     output: [vi(OUTPUT_NAMES.probabilities, 1)]
   }
   const model: proto.IModelProto = {
-    irVersion: IR_VERSION, producerName: PRODUCER_NAME, opsetImport: [{ domain: '', version: OPSET }], graph,
+    irVersion: IR_VERSION,
+    producerName: PRODUCER_NAME,
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph,
     metadataProps: [{ key: 'algorithm', value: 'logistic_regression' }, { key: 'feature_names', value: JSON.stringify(FEATURES) }]
   }
   return new Uint8Array(onnx.ModelProto.encode(model).finish())
 }
 
 export const metadataFor = (p: TrainParams) => ({
-  algorithm: 'logistic_regression', model_type: 'LogisticRegression', params: p, classes: ['positive'], feature_names: [...FEATURES],
-  input_name: INPUT_NAME, output_names: { probabilities: OUTPUT_NAMES.probabilities }, opset: { 'ai.onnx': OPSET }
+  algorithm: 'logistic_regression',
+  model_type: 'LogisticRegression',
+  params: p,
+  classes: ['positive'],
+  feature_names: [...FEATURES],
+  input_name: INPUT_NAME,
+  output_names: { probabilities: OUTPUT_NAMES.probabilities },
+  opset: { 'ai.onnx': OPSET }
 })

@@ -10,7 +10,10 @@ t.test('POST /v1/chat/completions (non-stream): OpenAI shape, Ollama /v1 default
   t.equal(res.statusCode, 200)
   const body = res.json()
   t.match(body, {
-    id: /^chatcmpl-[0-9a-f]{12}$/, object: 'chat.completion', model: 'tinyllama', system_fingerprint: 'fp_ollama',
+    id: /^chatcmpl-[0-9a-f]{12}$/,
+    object: 'chat.completion',
+    model: 'tinyllama',
+    system_fingerprint: 'fp_ollama',
     choices: [{ index: 0, message: { role: 'assistant', content: 'Answer to: Hi there (turn 1)' }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 }
   })

@@ -51,7 +51,9 @@ t.test(':predict in row and columnar formats equals onnxruntime run directly', a
 
   // curl -d sends a form Content-Type; TF Serving reads JSON whatever it says.
   const columns = await app.inject({
-    method: 'POST', url: '/v1/models/iris/labels/default:predict', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/v1/models/iris/labels/default:predict',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: JSON.stringify({ signature_name: 'predict_all', inputs: { float_input: ROWS } })
   })
   t.same(columns.json(), { outputs: { probabilities: round(expected.probabilities), label: expected.labels } })
@@ -74,7 +76,7 @@ t.test('errors use {"error"} with TF Serving\'s messages and codes', async (t) =
     [await post('/v1/models/iris:predict', { instances: [{ x: [1, 2, 3, 4] }] }), 400, "the model has one input, 'float_input'; got 'x'"],
     [await post('/v1/models/iris:predict', { instances: Array(6).fill(ROWS[0]) }), 400, 'at most 5 rows per request, got 6'],
     [await post('/v1/models/iris:predict', { instances: ROWS, extra: 1 }), 400, "body must NOT have additional properties: 'extra' is not a known field"],
-    [await post('/v1/models/iris:predict', '{"instances": ['), 400, "JSON Parse error: Unexpected end of JSON input"],
+    [await post('/v1/models/iris:predict', '{"instances": ['), 400, 'JSON Parse error: Unexpected end of JSON input'],
     [await post('/v1/models/iris/labels/canary:predict', { instances: ROWS }), 400, 'Unrecognized servable version label: canary'],
     [await post('/v1/models/nope:predict', { instances: ROWS }), 404, 'Servable not found for request: Latest(nope)'],
     [await post('/v1/models/iris/versions/4:predict', { instances: ROWS }), 404, 'Servable not found for request: Specific(iris, 4)'],

@@ -28,7 +28,11 @@ t.test('servingAnalysis: the seed example and unavailable methods', async (t) =>
     tensorflow_serving: { available: true, average_response_time_ms: 25.02, success_rate: 1 },
     triton_inference: { available: true, average_response_time_ms: 18.14, success_rate: 1 }
   }), {
-    fastest_method: 'direct_onnx', fastest_avg_time_ms: 12.02, slowest_method: 'tensorflow_serving', slowest_avg_time_ms: 25.02, speedup_factor: 2.08,
+    fastest_method: 'direct_onnx',
+    fastest_avg_time_ms: 12.02,
+    slowest_method: 'tensorflow_serving',
+    slowest_avg_time_ms: 25.02,
+    speedup_factor: 2.08,
     recommendations: ['Direct ONNX is fastest for single requests with minimal overhead', 'Performance difference: 2.1x between fastest and slowest']
   })
   t.same(servingAnalysis({ direct_onnx: { available: false } }).recommendations, ['No serving method answered'])

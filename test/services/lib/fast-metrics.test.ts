@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Counter, Histogram, Registry } from 'prom-client'
+import { Histogram, Registry } from 'prom-client'
 import { FastHistogram } from '../../../services/lib/fast-metrics.js'
 
 const buckets = [0.001, 0.01, 0.1, 1]

@@ -7,7 +7,11 @@ t.test('toOllamaChat: roles, text parts, token limits, stop, seed and response f
   t.same(toOllamaChat({
     model: 'm',
     messages: [{ role: 'developer', content: 'Be terse.' }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }],
-    max_tokens: 5, max_completion_tokens: 9, stop: 'END', seed: 3, response_format: { type: 'json_object' }
+    max_tokens: 5,
+    max_completion_tokens: 9,
+    stop: 'END',
+    seed: 3,
+    response_format: { type: 'json_object' }
   }), {
     model: 'm',
     messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'a\nb' }],

@@ -37,8 +37,16 @@ export function createKServeClient (opts: KServeClientOptions) {
   const upstream = httpBase === undefined || httpBase === ''
     ? null
     : createUpstream({
-      name: opts.upstream, url: httpBase, dispatcher: opts.dispatcher, connections: opts.connections ?? 64, breaker: opts.breaker, passClientErrors: false,
-      connectTimeoutMs: opts.timeoutMs, firstByteTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs, totalTimeoutMs: opts.timeoutMs
+      name: opts.upstream,
+      url: httpBase,
+      dispatcher: opts.dispatcher,
+      connections: opts.connections ?? 64,
+      breaker: opts.breaker,
+      passClientErrors: false,
+      connectTimeoutMs: opts.timeoutMs,
+      firstByteTimeoutMs: opts.timeoutMs,
+      idleTimeoutMs: opts.timeoutMs,
+      totalTimeoutMs: opts.timeoutMs
     })
   const max = opts.maxMessageBytes ?? 64 * 1024 * 1024
   const grpcClient = opts.grpcUrl !== undefined && opts.grpcUrl !== ''

@@ -9,8 +9,19 @@ export const ELEMENT_BYTES: Record<string, number> = {
 }
 
 const ORT_TO_V2: Record<string, string> = {
-  float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', int16: 'INT16', int8: 'INT8',
-  uint8: 'UINT8', uint16: 'UINT16', uint32: 'UINT32', uint64: 'UINT64', bool: 'BOOL', string: 'BYTES', float16: 'FP16'
+  float32: 'FP32',
+  float64: 'FP64',
+  int64: 'INT64',
+  int32: 'INT32',
+  int16: 'INT16',
+  int8: 'INT8',
+  uint8: 'UINT8',
+  uint16: 'UINT16',
+  uint32: 'UINT32',
+  uint64: 'UINT64',
+  bool: 'BOOL',
+  string: 'BYTES',
+  float16: 'FP16'
 }
 
 /** V2 datatype of an onnxruntime tensor type ('float32' -> 'FP32'). */

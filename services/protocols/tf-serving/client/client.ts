@@ -43,8 +43,15 @@ export function createTfServingClient (opts: TfServingClientOptions) {
   const upstream = base === ''
     ? null
     : createUpstream({
-      name: UPSTREAM, url: base, dispatcher: opts.dispatcher, breaker: opts.breaker, passClientErrors: false,
-      connectTimeoutMs: opts.timeoutMs, firstByteTimeoutMs: opts.timeoutMs, idleTimeoutMs: opts.timeoutMs, totalTimeoutMs: opts.timeoutMs
+      name: UPSTREAM,
+      url: base,
+      dispatcher: opts.dispatcher,
+      breaker: opts.breaker,
+      passClientErrors: false,
+      connectTimeoutMs: opts.timeoutMs,
+      firstByteTimeoutMs: opts.timeoutMs,
+      idleTimeoutMs: opts.timeoutMs,
+      totalTimeoutMs: opts.timeoutMs
     })
   const grpcClient = opts.grpcUrl === '' ? null : new opts.PredictionService(opts.grpcUrl.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure())
 

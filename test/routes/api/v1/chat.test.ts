@@ -8,7 +8,7 @@ import { startRedis, until } from '../../../helpers/redis.js'
 t.test('turns accumulate in the session; the seed shape; GET and DELETE', async (t) => {
   const ollama = await startOllamaDouble(t)
   const app = await buildTestApp(t, { OLLAMA_URL: ollama.url })
-  const chat = (prompt: string, session_id = 'user123-session') => app.inject({ method: 'POST', url: '/api/v1/chat', payload: { prompt, session_id } })
+  const chat = (prompt: string, sessionId = 'user123-session') => app.inject({ method: 'POST', url: '/api/v1/chat', payload: { prompt, session_id: sessionId } })
   const first = (await chat('Hello, what can you help me with?')).json()
   t.same(first, {
     response: 'Answer to: Hello, what can you help me with? (turn 1)',

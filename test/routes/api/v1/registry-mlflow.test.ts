@@ -29,8 +29,13 @@ const server = await startMlflow(t)
 const cacheDir = await mkdtemp(join(tmpdir(), 'gw-mlf-cache-'))
 t.teardown(() => rm(cacheDir, { recursive: true, force: true }))
 const app = await buildTestApp(t, {
-  ADMIN_TOKEN: TOKEN, MLFLOW_TRACKING_URI: server.url, MLFLOW_CACHE_DIR: cacheDir, MLFLOW_TIMEOUT_MS: '3000',
-  REGISTRY_POLL_SECONDS: '1', REGISTRY_RETIRE_GRACE_MS: '200', UPSTREAM_BREAKER_COOLDOWN_MS: '500'
+  ADMIN_TOKEN: TOKEN,
+  MLFLOW_TRACKING_URI: server.url,
+  MLFLOW_CACHE_DIR: cacheDir,
+  MLFLOW_TIMEOUT_MS: '3000',
+  REGISTRY_POLL_SECONDS: '1',
+  REGISTRY_RETIRE_GRACE_MS: '200',
+  UPSTREAM_BREAKER_COOLDOWN_MS: '500'
 })
 // The same ONNX files served straight from models/ give the reference answers.
 const direct = async (model: string, body: object) => (await app.inject({ method: 'POST', url: `/api/v1/classify?model=${model}`, payload: body, headers: { 'cache-control': 'no-cache' } })).json()
@@ -55,8 +60,13 @@ t.test('register through the gateway, point production at it, serve it by alias'
     t.equal(body.predicted_class, want)
     t.same(body.probabilities, (await direct('iris', sample)).probabilities, 'same probabilities as the forest served from models/')
     t.same(body.model_registry_info, {
-      model_name: 'iris_mlflow', model_format: 'onnx', model_version: '1', model_stage: 'None', model_alias: 'production',
-      model_uri: 'models:/iris_mlflow@production', mlflow_tracking_uri: server.url
+      model_name: 'iris_mlflow',
+      model_format: 'onnx',
+      model_version: '1',
+      model_stage: 'None',
+      model_alias: 'production',
+      model_uri: 'models:/iris_mlflow@production',
+      mlflow_tracking_uri: server.url
     })
   }
   const v2 = (await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris_mlflow&version=2', payload: VERSICOLOR })).json()
@@ -74,7 +84,10 @@ t.test('register through the gateway, point production at it, serve it by alias'
 t.test('hot reload under load: another MLflow client moves the alias during >= 2000 requests; zero failures', async (t) => {
   let moved = false
   const load = registryLoad(app, {
-    url: '/api/v1/classify-registry?model_name=iris_mlflow', min: 2000, workers: 4, pauseEvery: 100,
+    url: '/api/v1/classify-registry?model_name=iris_mlflow',
+    min: 2000,
+    workers: 4,
+    pauseEvery: 100,
     // Past the move, until the poll has swapped version 2 in and it has answered for a while.
     until: () => moved && (load.seen.get('2') ?? 0) >= 200
   })

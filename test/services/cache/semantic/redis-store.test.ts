@@ -19,7 +19,12 @@ t.test('reconcile: loads what is missing, writes back what Redis lacks, and a mi
     const held = new Map<string, SemanticEntry>()
     const errors: string[] = []
     const sync = createSemanticRedis({
-      redis, subscriber, prefix: 'gw:sem:', instanceId: name, ttlMs: 60_000, maxEntries: 100,
+      redis,
+      subscriber,
+      prefix: 'gw:sem:',
+      instanceId: name,
+      ttlMs: 60_000,
+      maxEntries: 100,
       has: (id) => held.has(id),
       local: () => [...held.values()],
       onEntry: (e) => { held.set(e.id, e) },

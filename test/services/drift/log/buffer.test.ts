@@ -3,8 +3,14 @@ import { createPredictionBuffer, type PredictionSink } from '../../../../service
 import type { PredictionRecord } from '../../../../services/drift/log/record.js'
 
 const record = (i: number): PredictionRecord => ({
-  ts: new Date(Date.UTC(2026, 10, 22, 12, 0, i)).toISOString(), model: 'iris', version: '1',
-  features: { sepal_length: 5 + i / 10 }, prediction: 'setosa', confidence: 0.9, latency_ms: 1, route: '/api/v1/classify'
+  ts: new Date(Date.UTC(2026, 10, 22, 12, 0, i)).toISOString(),
+  model: 'iris',
+  version: '1',
+  features: { sepal_length: 5 + i / 10 },
+  prediction: 'setosa',
+  confidence: 0.9,
+  latency_ms: 1,
+  route: '/api/v1/classify'
 })
 
 /** A sink that records what it was given; `gate` holds writes open until released. */

@@ -5,8 +5,14 @@ import { createFileSink, safeName } from '../../../../services/drift/log/file-si
 import { toCsv, type PredictionRecord } from '../../../../services/drift/log/record.js'
 
 const record = (model: string, day: number, i: number): PredictionRecord => ({
-  ts: new Date(Date.UTC(2026, 10, day, 12, 0, i)).toISOString(), model, version: '1',
-  features: { sepal_length: i, sepal_width: 3 }, prediction: i % 2 === 0 ? 'setosa' : 'versicolor', confidence: 0.75, latency_ms: 0.5, route: '/api/v1/classify'
+  ts: new Date(Date.UTC(2026, 10, day, 12, 0, i)).toISOString(),
+  model,
+  version: '1',
+  features: { sepal_length: i, sepal_width: 3 },
+  prediction: i % 2 === 0 ? 'setosa' : 'versicolor',
+  confidence: 0.75,
+  latency_ms: 0.5,
+  route: '/api/v1/classify'
 })
 
 t.test('JSON lines per model and UTC day; recent() returns the newest rows oldest first, across files', async (t) => {

@@ -7,9 +7,14 @@ import type { PredictionRecord } from '../../../../services/drift/log/record.js'
 
 const base = Date.UTC(2026, 10, 20, 23, 59, 59, 990)
 const record = (i: number, over: Partial<PredictionRecord> = {}): PredictionRecord => ({
-  ts: new Date(base + i * 3).toISOString(), model: i % 3 === 0 ? 'iris_mlp' : 'iris', version: String(1 + (i % 2)),
+  ts: new Date(base + i * 3).toISOString(),
+  model: i % 3 === 0 ? 'iris_mlp' : 'iris',
+  version: String(1 + (i % 2)),
   features: { sepal_length: 5.1 + i / 7, sepal_width: 3.5, petal_length: -0, petal_width: 1e-7 * i },
-  prediction: ['setosa', 'versicolor', 'virginica'][i % 3], confidence: 1 / (i + 1), latency_ms: 0.123 * i, route: '/api/v1/classify',
+  prediction: ['setosa', 'versicolor', 'virginica'][i % 3],
+  confidence: 1 / (i + 1),
+  latency_ms: 0.123 * i,
+  route: '/api/v1/classify',
   ...over
 })
 

@@ -24,10 +24,14 @@ t.test('binary request: JSON header then 32 little-endian bytes', async (t) => {
 t.test('HTTP response with a binary and a JSON output', async (t) => {
   const probs = Buffer.alloc(12)
   ;[0.25, 0.5, 0.25].forEach((p, i) => probs.writeFloatLE(p, i * 4))
-  const header = Buffer.from(JSON.stringify({ model_name: 'm', model_version: '1', outputs: [
-    { name: 'probabilities', datatype: 'FP32', shape: [1, 3], parameters: { binary_data_size: 12 } },
-    { name: 'label', datatype: 'INT64', shape: [1, 1], data: [[1]] }
-  ] }))
+  const header = Buffer.from(JSON.stringify({
+    model_name: 'm',
+    model_version: '1',
+    outputs: [
+      { name: 'probabilities', datatype: 'FP32', shape: [1, 3], parameters: { binary_data_size: 12 } },
+      { name: 'label', datatype: 'INT64', shape: [1, 1], data: [[1]] }
+    ]
+  }))
   const { json, outputs } = decodeHttpResponse(Buffer.concat([header, probs]), header.length)
   t.equal(json.model_version, '1')
   t.same(outputs.probabilities, { datatype: 'FP32', shape: [1, 3], data: [0.25, 0.5, 0.25] })

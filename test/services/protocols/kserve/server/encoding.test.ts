@@ -33,11 +33,13 @@ t.test('binary framing: header split, input slices, output choice and response l
   t.throws(() => splitBody(body, '-1'), { message: 'Inference-Header-Content-Length -1 is not between 0 and the body length 10' })
   t.throws(() => splitBody(body, 'x'), { message: 'Inference-Header-Content-Length x is not between 0 and the body length 10' })
 
-  const inputs = decodeInputs({ inputs: [
-    { name: 'a', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 2 } },
-    { name: 'b', shape: [1], datatype: 'FP32', data: [5] },
-    { name: 'c', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 1 } }
-  ] }, Buffer.from([1, 2, 3]))
+  const inputs = decodeInputs({
+    inputs: [
+      { name: 'a', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 2 } },
+      { name: 'b', shape: [1], datatype: 'FP32', data: [5] },
+      { name: 'c', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 1 } }
+    ]
+  }, Buffer.from([1, 2, 3]))
   t.same(inputs.map((i) => i.raw === undefined ? i.data : [...i.raw]), [[1, 2], [5], [3]], 'binary inputs take their bytes in order')
   t.throws(() => decodeInputs({ inputs: [{ name: 'a', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 1 } }] }, Buffer.from([1, 2])), { message: '1 unexpected bytes after the last binary input' })
 
