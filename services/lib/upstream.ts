@@ -178,3 +178,23 @@ export function createUpstream (opts: UpstreamOptions) {
 }
 
 export type Upstream = ReturnType<typeof createUpstream>
+
+/**
+ * A serving-protocol upstream (Triton, TF Serving): one deadline for every phase, and an upstream 4xx
+ * answers a request the gateway built, so it is a 502 (GW_UPSTREAM_BAD_RESPONSE), not the client's fault.
+ */
+export function createServingUpstream (o: { name: string, url: string, timeoutMs: number, dispatcher?: Dispatcher, connections?: number, breaker?: UpstreamOptions['breaker'] }) {
+  const ms = o.timeoutMs
+  return createUpstream({
+    name: o.name,
+    url: o.url,
+    dispatcher: o.dispatcher,
+    connections: o.connections,
+    breaker: o.breaker,
+    passClientErrors: false,
+    connectTimeoutMs: ms,
+    firstByteTimeoutMs: ms,
+    idleTimeoutMs: ms,
+    totalTimeoutMs: ms
+  })
+}

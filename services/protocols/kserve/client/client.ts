@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js'
 import type { Dispatcher } from 'undici'
 import { isGatewayError, UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
-import { createUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
+import { createServingUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
 import { errorMessage, grpcFailure, statusFailure } from '../../../lib/upstream-failures.js'
 import { binaryRequest, decodeGrpcResponse, decodeHttpResponse, grpcRequest, jsonRequest, type DecodedOutputs, type GrpcInferResponse, type InferSpec } from './encoding.js'
 
@@ -36,18 +36,7 @@ export function createKServeClient (opts: KServeClientOptions) {
   // One deadline for every phase: SERVING_TIMEOUT_MS bounds the whole call.
   const upstream = httpBase === undefined || httpBase === ''
     ? null
-    : createUpstream({
-      name: opts.upstream,
-      url: httpBase,
-      dispatcher: opts.dispatcher,
-      connections: opts.connections ?? 64,
-      breaker: opts.breaker,
-      passClientErrors: false,
-      connectTimeoutMs: opts.timeoutMs,
-      firstByteTimeoutMs: opts.timeoutMs,
-      idleTimeoutMs: opts.timeoutMs,
-      totalTimeoutMs: opts.timeoutMs
-    })
+    : createServingUpstream({ name: opts.upstream, url: httpBase, dispatcher: opts.dispatcher, connections: opts.connections, breaker: opts.breaker, timeoutMs: opts.timeoutMs })
   const max = opts.maxMessageBytes ?? 64 * 1024 * 1024
   const grpcClient = opts.grpcUrl !== undefined && opts.grpcUrl !== ''
     ? new opts.GrpcClient(opts.grpcUrl.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure(), {

@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js'
 import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError, UpstreamNotConfiguredError } from '../../../lib/errors.js'
-import { createUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
+import { createServingUpstream, type UpstreamOptions } from '../../../lib/upstream.js'
 import { grpcFailure, statusFailure } from '../../../lib/upstream-failures.js'
 import { decodeTensor, floatTensor, type TensorProtoLike } from './tensor-proto.js'
 
@@ -42,17 +42,7 @@ export function createTfServingClient (opts: TfServingClientOptions) {
   // One deadline for every phase: SERVING_TIMEOUT_MS bounds the whole call.
   const upstream = base === ''
     ? null
-    : createUpstream({
-      name: UPSTREAM,
-      url: base,
-      dispatcher: opts.dispatcher,
-      breaker: opts.breaker,
-      passClientErrors: false,
-      connectTimeoutMs: opts.timeoutMs,
-      firstByteTimeoutMs: opts.timeoutMs,
-      idleTimeoutMs: opts.timeoutMs,
-      totalTimeoutMs: opts.timeoutMs
-    })
+    : createServingUpstream({ name: UPSTREAM, url: base, dispatcher: opts.dispatcher, breaker: opts.breaker, timeoutMs: opts.timeoutMs })
   const grpcClient = opts.grpcUrl === '' ? null : new opts.PredictionService(opts.grpcUrl.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure())
 
   const modelPath = (model: string, version?: string) => `/v1/models/${encodeURIComponent(model)}${version === undefined || version === '' ? '' : `/versions/${encodeURIComponent(version)}`}`
