@@ -9,7 +9,9 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Pool } from 'undici'
+import type { Test } from 'tap'
 import { freePort, root, startGateway, startProcess, type BenchModule, type BenchRow } from './lib.js'
+import { startRealOllama, warmUp } from '../test/helpers/ollama-real.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -82,6 +84,72 @@ async function chatPeers (doubleUrl: string, gatewayUrl: string, portkeyUrl: str
   return rows
 }
 
+/** One streamed generation: time to the first token, and tokens per second after it (client clock). */
+async function streamOnce (url: string, path: string, body: string) {
+  const t0 = performance.now()
+  const res = await fetch(url + path, { method: 'POST', headers: JSON_HEADERS, body })
+  if (!res.ok || res.body === null) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`)
+  let first = 0
+  let last = 0
+  let evalCount = 0
+  let buffered = ''
+  for await (const piece of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += Buffer.from(piece).toString()
+    let nl: number
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim()
+      buffered = buffered.slice(nl + 1)
+      if (line === '') continue
+      const chunk = JSON.parse(line) as { response?: string, done?: boolean, eval_count?: number }
+      if (first === 0 && (chunk.response ?? '') !== '') first = performance.now() - t0
+      if (chunk.done === true) { last = performance.now() - t0; evalCount = chunk.eval_count ?? 0 }
+    }
+  }
+  return { ttftMs: first, tokensPerSec: (evalCount - 1) / ((last - first) / 1000) }
+}
+
+/**
+ * The gateway in front of a real Ollama (SmolLM2-135M, one thread, from npm run ollama:setup): the
+ * same greedy 64-token generation streamed straight from Ollama and through /api/v1/generate, one
+ * request at a time, in interleaved rounds. Streamed tokens/s as a ratio to direct, and the time to
+ * the first token the gateway adds (medians).
+ */
+async function realOllamaRows (durationSec: number): Promise<BenchRow[]> {
+  const teardowns: Array<() => Promise<void>> = []
+  const owner = { teardown: (fn: () => Promise<void>) => { teardowns.push(fn) } } as unknown as Test
+  const ollama = await startRealOllama(owner, { timeoutMs: 60_000 })
+  const gateway = await startGateway({ OLLAMA_URL: ollama.url, OLLAMA_MODEL: ollama.setup.generateModel, PREDICTION_LOG_ENABLED: 'false' })
+  try {
+    await warmUp(ollama)
+    const options = { temperature: 0, seed: 1, num_predict: 64 }
+    const prompt = 'Write a short paragraph about the sea.'
+    const direct = JSON.stringify({ model: ollama.setup.generateModel, prompt, stream: true, options })
+    const via = JSON.stringify({ prompt, stream: true, options })
+    await streamOnce(gateway.url, '/api/v1/generate', via)
+    const runs = { direct: [] as Array<Awaited<ReturnType<typeof streamOnce>>>, gateway: [] as Array<Awaited<ReturnType<typeof streamOnce>>> }
+    const rounds = Math.max(5, Math.round(durationSec))
+    for (let i = 0; i < rounds; i++) {
+      runs.direct.push(await streamOnce(ollama.url, '/api/generate', direct))
+      runs.gateway.push(await streamOnce(gateway.url, '/api/v1/generate', via))
+    }
+    const scenario = 'stream generate, real Ollama (SmolLM2-135M, 64 tokens)'
+    const summary = (r: typeof runs.direct) => ({ ttft: median(r.map((x) => x.ttftMs)), ttftMax: Math.max(...r.map((x) => x.ttftMs)), rate: median(r.map((x) => x.tokensPerSec)) })
+    const d = summary(runs.direct)
+    const g = summary(runs.gateway)
+    const row = (target: string, x: typeof d, extra: Partial<BenchRow>): BenchRow => ({
+      scenario, target, connections: 1, requests_per_sec: 0, p50_ms: Number(x.ttft.toFixed(2)), p99_ms: Number(x.ttftMax.toFixed(2)), errors: 0, non_2xx: 0, ...extra
+    })
+    const ratios = runs.gateway.map((x, i) => x.tokensPerSec / runs.direct[i].tokensPerSec)
+    const addedTtft = median(runs.gateway.map((x, i) => x.ttftMs - runs.direct[i].ttftMs))
+    return [
+      row('direct', d, { note: `${d.rate.toFixed(1)} tokens/s; p50/p99 columns: time to first token (max of ${rounds})` }),
+      row('gateway', g, { ratio: median(ratios), baseline: 'direct (tokens/s)', note: `${g.rate.toFixed(1)} tokens/s; time to first token added ${addedTtft.toFixed(2)} ms (median of ${rounds} pairs)` })
+    ]
+  } finally {
+    await gateway.stop()
+    for (const fn of teardowns) await fn()
+  }
+}
 const llm: BenchModule = async ({ durationSec }) => {
   const double = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'ollama-double-server.ts')], { env: { LATENCY_MS: '20' }, readyPath: '/' })
   const gateway = await startGateway({ OLLAMA_URL: double.url, PREDICTION_LOG_ENABLED: 'false' })
@@ -109,6 +177,7 @@ const llm: BenchModule = async ({ durationSec }) => {
   } finally {
     await Promise.all([gateway.stop(), floor.stop(), portkey.stop(), double.stop()])
   }
+  rows.push(...await realOllamaRows(durationSec))
   return rows
 }
 
