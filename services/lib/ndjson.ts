@@ -2,6 +2,7 @@
 // is sent, so an upstream that fails at once (404, 503, timeout) still gets a proper status code;
 // a failure after that ends the stream with an {"error": {...}} line instead of silence.
 import { Readable } from 'node:stream'
+import { isGatewayError } from './errors.js'
 
 export interface StreamError { message: string, code?: string, statusCode?: number }
 
@@ -16,8 +17,10 @@ export async function ndjsonStream<T> (chunks: AsyncIterator<T>, map: (chunk: T)
       }
       onEnd(null)
     } catch (err) {
-      const e = err as StreamError
-      const error = { message: e.message, code: e.code ?? 'GW_STREAM_FAILED', statusCode: e.statusCode ?? 502 }
+      // A catalogue error says what failed; anything else is a bug, and the client gets no internals.
+      const error = isGatewayError(err)
+        ? { message: err.message, code: err.code, statusCode: err.statusCode ?? 502 }
+        : { message: 'Internal Server Error', code: 'GW_INTERNAL', statusCode: 500 }
       onEnd(error)
       yield JSON.stringify({ error }) + '\n'
     }
