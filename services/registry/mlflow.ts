@@ -14,6 +14,7 @@ import { sha256 } from '../inference/onnx-models.js'
 import { createKeyedQueue } from './locks.js'
 import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
 import { createMlflowClient, MlflowApiError } from './mlflow-client.js'
+import { experimentOf } from './mlflow-experiment.js'
 import {
   appendHistory, HISTORY_TAG, paramValue, SHA_TAG, tagsOf, translateMlflowError,
   type ErrorContext, type MlflowModel, type MlflowRun, type MlflowVersion
@@ -36,7 +37,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   const client = createMlflowClient({ trackingUri: opts.trackingUri, timeoutMs: opts.timeoutMs, breaker: opts.breaker })
   const locked = createKeyedQueue()
   const runs = new Map<string, { metrics: Record<string, number>, params: Record<string, unknown> }>()
-  let experimentId: Promise<string> | null = null
+  const ensureExperiment = experimentOf(client, opts.experiment, (err) => translate(err))
   const artifacts = createArtifactAccess({ client, api, cacheDir: opts.cacheDir, log: opts.log })
 
   const translate = (err: unknown, ctx: ErrorContext = {}) => translateMlflowError(err, ctx, client.upstream, opts.timeoutMs)
@@ -129,28 +130,6 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   async function recordAlias (name: string, alias: string, from: string | null, to: string | null): Promise<void> {
     const value = appendHistory(await readHistory(name), { at: new Date().toISOString(), model: name, alias, from, to })
     await api(() => client.call('POST', 'registered-models/set-tag', { name, key: HISTORY_TAG, value }), { name })
-  }
-
-  const experimentByName = async () => (await client.get<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: opts.experiment })).experiment.experiment_id
-
-  function ensureExperiment (): Promise<string> {
-    experimentId ??= (async () => {
-      try {
-        return await experimentByName()
-      } catch (err) {
-        if (!(err instanceof MlflowApiError && err.status === 404)) throw err
-      }
-      try {
-        return (await client.call<{ experiment_id: string }>('POST', 'experiments/create', { name: opts.experiment })).experiment_id
-      } catch (err) {
-        // Another gateway created it between our two calls.
-        if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') {
-          return await experimentByName()
-        }
-        throw err
-      }
-    })().catch((err) => { experimentId = null; throw translate(err) })
-    return experimentId
   }
 
   const backend: RegistryBackend = {
