@@ -6,6 +6,7 @@ import { loadConfig } from '../../schemas/config.js'
 import healthPlugin from '../../plugins/health.js'
 import metricsPlugin from '../../plugins/metrics.js'
 import redisPlugin from '../../plugins/redis.js'
+import ollamaPlugin from '../../plugins/ollama.js'
 import semanticCachePlugin from '../../plugins/semantic-cache.js'
 import { startRedis, until } from '../helpers/redis.js'
 import { makeTinyEncoder } from '../helpers/tiny-encoder.js'
@@ -17,6 +18,7 @@ async function build (t: Test, env: Record<string, string>) {
   await app.register(healthPlugin)
   await app.register(redisPlugin)
   await app.register(cachePlugin)
+  await app.register(ollamaPlugin)
   await app.register(semanticCachePlugin)
   t.teardown(() => app.close())
   await app.ready()
