@@ -45,16 +45,6 @@ function processCpuMs (pid: number | undefined): number {
   }
 }
 
-/**
- * The environment of a child process started by a bench or a test, without V8 coverage: a child loads
- * the TypeScript through tsx, whose output maps to the sources differently from the test runner's
- * loader, and merging both kinds of coverage of one file garbles its counts.
- */
-export function childEnv (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const { NODE_V8_COVERAGE: _coverage, ...env } = process.env
-  return { ...env, ...extra }
-}
-
 export async function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
@@ -71,7 +61,7 @@ export async function startProcess (cmd: string, args: string[], opts: { env?: R
   const port = opts.port ?? await freePort()
   const child: ChildProcess = spawn(cmd, args, {
     cwd: root,
-    env: childEnv({ PORT: String(port), HOST: '127.0.0.1', ...opts.env }),
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
     stdio: ['ignore', 'ignore', 'pipe']
   })
   let stderr = ''

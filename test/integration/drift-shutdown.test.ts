@@ -7,7 +7,6 @@ import { join } from 'node:path'
 import t from 'tap'
 import { projectRoot } from '../../services/lib/project-root.js'
 import { irisRows } from '../helpers/drift.js'
-import { childEnv } from '../../bench/lib.js'
 
 const freePort = () => new Promise<number>((resolve) => {
   const srv = createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)) })
@@ -19,7 +18,7 @@ t.test('SIGTERM right after the answers: every record is on disk when the proces
   // A long flush period makes it likely the records are still buffered when the signal arrives.
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server.ts')], {
     cwd: projectRoot,
-    env: childEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, PREDICTION_LOG_FLUSH_MS: '200', LOG_LEVEL: 'warn' }),
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, PREDICTION_LOG_FLUSH_MS: '200', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe']
   })
   let stderr = ''

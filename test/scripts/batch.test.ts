@@ -9,9 +9,8 @@ import { parsePrompts, runBatch } from '../../services/inference/batch.js'
 import { projectRoot } from '../../services/lib/project-root.js'
 import { buildTestApp } from '../helpers/app.js'
 import { startOllamaDouble } from '../helpers/ollama-double.js'
-import { childEnv } from '../../bench/lib.js'
 
-const run = (args: string[], cwd: string) => promisify(execFile)(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'batch.ts'), ...args], { cwd, timeout: 60_000, env: childEnv() })
+const run = (args: string[], cwd: string) => promisify(execFile)(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'batch.ts'), ...args], { cwd, timeout: 60_000 })
   .catch((err: { code: number, stdout: string, stderr: string }) => ({ ...err, failed: err.code }))
 
 t.test('parsePrompts reads text lines and a quoted CSV prompt column', async (t) => {

@@ -7,7 +7,6 @@ import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { createEmbeddedRegistry } from '../../services/registry/embedded.js'
 import { startMlflow } from '../helpers/mlflow.js'
-import { childEnv } from '../../bench/lib.js'
 
 const run = promisify(execFile)
 const repo = new URL('../../', import.meta.url).pathname
@@ -37,7 +36,7 @@ async function retrainAndManage (t: Test, cli: Cli): Promise<string> {
 t.test('embedded registry: retrain then list, compare, alias, lineage, transition', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'gw-cli-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const env = childEnv({ REGISTRY_DIR: join(dir, 'reg'), DATA_DIR: dir })
+  const env = { ...process.env, REGISTRY_DIR: join(dir, 'reg'), DATA_DIR: dir }
   const cli: Cli = (script, ...args) => run(tsx, [join(repo, 'scripts', script), ...args], { env, cwd: repo, timeout: 60_000 })
   await retrainAndManage(t, cli)
   t.match(await readFile(join(dir, 'notifications.log'), 'utf8'), /PROMOTED model=simple_classifier version=1/)
@@ -48,7 +47,7 @@ t.test('the same commands against a real MLflow server (MLFLOW_TRACKING_URI), an
   const server = await startMlflow(t)
   const dir = await mkdtemp(join(tmpdir(), 'gw-cli-mlflow-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const env = childEnv({ MLFLOW_TRACKING_URI: server.url, DATA_DIR: dir })
+  const env = { ...process.env, MLFLOW_TRACKING_URI: server.url, DATA_DIR: dir }
   const cli: Cli = (script, ...args) => run(tsx, [join(repo, 'scripts', script), ...args], { env, cwd: repo, timeout: 90_000 })
   const lineage = await retrainAndManage(t, cli)
   t.match(lineage, /source\s+mlflow-artifacts:\/\d+\/[0-9a-f]{32}\/artifacts\/model/)
@@ -74,7 +73,7 @@ t.test('the same commands against a real MLflow server (MLFLOW_TRACKING_URI), an
   await cli('models.ts', 'alias', 'iris', '1', 'production')
   t.match((await push()).stdout.split('\n')[3], /^iris\s+2\s+2\s+production$/, 'pushed again: nothing new registered')
   t.match((await cli('models.ts', 'list')).stdout, /\niris\s+2\s+2\s+production=v2\n/, 'aliases set again from the embedded registry')
-  await t.rejects(run(tsx, [join(repo, 'scripts/models.ts'), 'push', 'simple_classifier'], { env: childEnv({ DATA_DIR: dir }), cwd: repo }), { code: 64, stderr: /set MLFLOW_TRACKING_URI/ })
+  await t.rejects(run(tsx, [join(repo, 'scripts/models.ts'), 'push', 'simple_classifier'], { env: { ...process.env, DATA_DIR: dir }, cwd: repo }), { code: 64, stderr: /set MLFLOW_TRACKING_URI/ })
   await server.stop()
   await t.rejects(cli('models.ts', 'list'), { code: 1, stderr: new RegExp(`GW_UPSTREAM_UNAVAILABLE: MLflow at ${server.url} is unavailable`) })
 })

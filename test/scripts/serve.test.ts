@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import * as grpc from '@grpc/grpc-js'
-import { childEnv, freePort, startProcess } from '../../bench/lib.js'
+import { freePort, startProcess } from '../../bench/lib.js'
 import { loadServices } from '../../services/protocols/grpc/protos.js'
 import { close, directPredict, ROWS } from '../helpers/direct.js'
 import { projectRoot } from '../../services/lib/project-root.js'
@@ -48,7 +48,7 @@ t.test('serve:inference serves KServe V2 and TF Serving REST, without gRPC', asy
 t.test('serve:grpc serves the iris service and GRPCInferenceService on GRPC_PORT', async (t) => {
   const port = await freePort()
   const data = await dataDir(t)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve-grpc.ts'], { cwd: projectRoot, env: childEnv({ GRPC_PORT: String(port), GRPC_HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: data }), stdio: 'ignore' })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve-grpc.ts'], { cwd: projectRoot, env: { ...process.env, GRPC_PORT: String(port), GRPC_HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: data }, stdio: 'ignore' })
   t.teardown(() => new Promise<void>((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', () => resolve()); child.kill('SIGTERM') }))
   const { IrisInferenceService, GRPCInferenceService } = loadServices()
   const iris = new IrisInferenceService(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any

@@ -6,14 +6,13 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { projectRoot } from '../../services/lib/project-root.js'
 import { buildTestApp } from '../helpers/app.js'
-import { childEnv } from '../../bench/lib.js'
 
 t.test('sequential vs concurrent table against the gateway', async (t) => {
   const app = await buildTestApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx')
-  const { stdout } = await promisify(execFile)(tsx, ['scripts/test-dynamic-batching.ts', '--url', url, '--model', 'iris', '--num-requests', '40', '--concurrency', '8', '--binary'], { cwd: projectRoot, timeout: 60_000, env: childEnv() })
+  const { stdout } = await promisify(execFile)(tsx, ['scripts/test-dynamic-batching.ts', '--url', url, '--model', 'iris', '--num-requests', '40', '--concurrency', '8', '--binary'], { cwd: projectRoot, timeout: 60_000 })
   const lines = stdout.trim().split('\n')
   t.equal(lines[0], `Dynamic batching demo: ${url} model iris, 40 requests, http-binary`)
   t.match(lines[1], /^mode\s+requests\s+concurrency\s+total_s\s+req_per_s\s+mean_ms\s+p50_ms\s+p95_ms\s+errors$/)

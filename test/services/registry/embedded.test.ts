@@ -8,7 +8,6 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { createEmbeddedRegistry } from '../../../services/registry/embedded.js'
 import { withDirLock } from '../../../services/registry/locks.js'
-import { childEnv } from '../../../bench/lib.js'
 
 const bytes = (n: number) => new TextEncoder().encode(`model-${n}`)
 
@@ -80,7 +79,7 @@ t.test('two processes moving the same alias serialize through the lock directory
   const writer = join(new URL('../../fixtures/registry/alias-writer.ts', import.meta.url).pathname)
   const tsx = new URL('../../../node_modules/.bin/tsx', import.meta.url).pathname
   const run = promisify(execFile)
-  const [a, b] = await Promise.all([run(tsx, [writer, root, 'm', 'production', '25', '3'], { env: childEnv() }), run(tsx, [writer, root, 'm', 'production', '25', '3'], { env: childEnv() })])
+  const [a, b] = await Promise.all([run(tsx, [writer, root, 'm', 'production', '25', '3']), run(tsx, [writer, root, 'm', 'production', '25', '3'])])
   t.equal(JSON.parse(a.stdout).length + JSON.parse(b.stdout).length, 50)
   const history = await reg.aliasHistory('m')
   t.equal(history.length, 50, 'no move lost')
