@@ -3,8 +3,9 @@
 // https://github.com/isaacs/node-lru-cache
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Counter, type Registry } from 'prom-client'
-import { createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact/exact.js'
+import type { Registry } from 'prom-client'
+import { FastCounter } from '../services/lib/fast-metrics.js'
+import { BYPASS_REASONS, createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact/exact.js'
 import { cacheKey, isDeterministic, plainKey } from '../services/cache/exact/keys.js'
 import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
 import { createMemoryStore, createRedisStore } from '../services/cache/exact/stores.js'
@@ -18,11 +19,11 @@ declare module 'fastify' {
 export function createCacheMetrics (registry: Registry) {
   const labelNames = ['cache', 'store'] as const
   return {
-    hits: new Counter({ name: 'cache_hits_total', help: 'Cache hits by cache (exact, semantic) and store (memory, redis)', labelNames, registers: [registry] }),
-    misses: new Counter({ name: 'cache_misses_total', help: 'Cache misses by cache and store', labelNames, registers: [registry] }),
-    bypasses: new Counter({ name: 'cache_bypasses_total', help: 'Requests served without the cache, by reason (no-cache, unavailable, error, disabled)', labelNames: [...labelNames, 'reason'], registers: [registry] }),
-    errors: new Counter({ name: 'cache_errors_total', help: 'Failed cache store operations by operation', labelNames: [...labelNames, 'operation'], registers: [registry] }),
-    saved: new Counter({ name: 'cache_latency_saved_seconds_total', help: 'Compute time avoided by cache hits', labelNames, registers: [registry] })
+    hits: new FastCounter({ name: 'cache_hits_total', help: 'Cache hits by cache (exact, semantic) and store (memory, redis)', labelNames, registers: [registry] }),
+    misses: new FastCounter({ name: 'cache_misses_total', help: 'Cache misses by cache and store', labelNames, registers: [registry] }),
+    bypasses: new FastCounter({ name: 'cache_bypasses_total', help: 'Requests served without the cache, by reason (no-cache, unavailable, error, disabled)', labelNames: [...labelNames, 'reason'], registers: [registry] }),
+    errors: new FastCounter({ name: 'cache_errors_total', help: 'Failed cache store operations by operation', labelNames: [...labelNames, 'operation'], registers: [registry] }),
+    saved: new FastCounter({ name: 'cache_latency_saved_seconds_total', help: 'Compute time avoided by cache hits', labelNames, registers: [registry] })
   }
 }
 
@@ -32,15 +33,15 @@ export function createCacheRecorder (metrics: ReturnType<typeof createCacheMetri
     stats,
     events (cache: CacheKind, store: 'memory' | 'redis', onError: (err: Error) => void = () => {}) {
       // Children for the per-request outcomes, made once (a series appears on its first count only).
-      const l = { cache, store }
-      const hits = metrics.hits.labels(l)
-      const saved = metrics.saved.labels(l)
-      const misses = metrics.misses.labels(l)
+      const hits = metrics.hits.labels(cache, store)
+      const saved = metrics.saved.labels(cache, store)
+      const misses = metrics.misses.labels(cache, store)
+      const bypassed = Object.fromEntries(BYPASS_REASONS.map((r) => [r, metrics.bypasses.labels(cache, store, r)])) as Record<BypassReason, ReturnType<typeof metrics.bypasses.labels>>
       return {
         hit (savedMs: number) { hits.inc(); saved.inc(Math.max(0, savedMs) / 1000); stats.hit(cache, savedMs) },
         miss () { misses.inc(); stats.miss(cache) },
-        bypass (reason: BypassReason) { metrics.bypasses.inc({ ...l, reason }); stats.bypass(cache) },
-        error (operation: string, err: Error) { metrics.errors.inc({ ...l, operation }); stats.error(cache); onError(err) }
+        bypass (reason: BypassReason) { bypassed[reason].inc(); stats.bypass(cache) },
+        error (operation: string, err: Error) { metrics.errors.labels(cache, store, operation).inc(); stats.error(cache); onError(err) }
       } satisfies ExactCacheEvents
     }
   }

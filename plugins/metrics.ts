@@ -2,8 +2,8 @@
 // https://github.com/siimots/prom-client
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { FastHistogram, type HistogramChild } from '../services/lib/fast-metrics.js'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { FastCounter, FastHistogram, type HistogramChild } from '../services/lib/fast-metrics.js'
 
 export function createMetrics () {
   const registry = new Registry()
@@ -22,13 +22,13 @@ export function createMetrics () {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry]
     }),
-    inferenceTotal: new Counter({
+    inferenceTotal: new FastCounter({
       name: 'inference_requests_total',
       help: 'Inference requests by model, version and outcome',
       labelNames: ['model', 'version', 'outcome'] as const,
       registers: [registry]
     }),
-    inferenceRows: new Counter({
+    inferenceRows: new FastCounter({
       name: 'inference_rows_total',
       help: 'Rows (samples) inferred by model and version',
       labelNames: ['model', 'version'] as const,

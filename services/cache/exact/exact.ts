@@ -2,7 +2,8 @@
 import type { CacheStore } from './stores.js'
 
 export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS'
-export type BypassReason = 'no-cache' | 'unavailable' | 'error' | 'disabled'
+export const BYPASS_REASONS = ['no-cache', 'unavailable', 'error', 'disabled'] as const
+export type BypassReason = typeof BYPASS_REASONS[number]
 
 export interface ExactCacheEvents {
   hit: (savedMs: number) => void

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { Histogram, Registry } from 'prom-client'
-import { FastHistogram } from '../../../services/lib/fast-metrics.js'
+import { Counter, Histogram, Registry } from 'prom-client'
+import { FastCounter, FastHistogram } from '../../../services/lib/fast-metrics.js'
 
 const buckets = [0.001, 0.01, 0.1, 1]
 const observations: Array<[string, string, number]> = [['iris', '1', 0.0005], ['iris', '1', 0.001], ['iris', '1', 0.05], ['iris', '2', 3], ['iris', '1', 1], ['iris', '2', 0.002]]
@@ -34,4 +34,24 @@ t.test('bad buckets and a wrong number of label values are refused; a non-finite
   t.throws(() => h.labels('a', 'b'), /expected labels model, got 2 values/)
   h.labels('m').observe(Number.NaN)
   t.match((await h.get()).values.find((v) => v.metricName === 'b_count'), { value: 0 })
+})
+
+t.test('FastCounter: the same /metrics text as prom-client\'s Counter; a series appears on its first inc', async (t) => {
+  const theirs = new Registry()
+  const ours = new Registry()
+  const reference = new Counter({ name: 'c_total', help: 'h', labelNames: ['cache', 'reason'], registers: [theirs] })
+  const fast = new FastCounter({ name: 'c_total', help: 'h', labelNames: ['cache', 'reason'] as const, registers: [ours] })
+  const kept = fast.labels('exact', 'no-cache')
+  const unused = fast.labels('exact', 'error')
+  t.ok(unused)
+  for (let i = 0; i < 3; i++) { reference.labels('exact', 'no-cache').inc(); kept.inc() }
+  reference.labels('exact', 'no-cache').inc(2.5)
+  fast.labels('exact', 'no-cache').inc(2.5)
+  reference.labels('semantic', 'disabled').inc()
+  fast.labels('semantic', 'disabled').inc()
+  t.equal(await ours.metrics(), await theirs.metrics())
+  t.match(await ours.metrics(), /c_total\{cache="exact",reason="no-cache"\} 5\.5\n/)
+  t.notMatch(await ours.metrics(), /reason="error"/, 'a child never counted makes no series')
+  t.throws(() => kept.inc(-1), /cannot increase by -1/)
+  t.throws(() => fast.labels('exact'), /expected labels cache, reason, got 1 values/)
 })
