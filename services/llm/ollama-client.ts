@@ -2,20 +2,15 @@
 // (services/lib/upstream.ts): deadlines per phase (connect, first byte, gap between streamed chunks),
 // a short one for embeddings and health probes, the shared failure codes and a circuit breaker
 // that stops hammering a dead or hung server.
-import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError } from '../lib/errors.js'
-import { createUpstream } from '../lib/upstream.js'
+import { createUpstream, type UpstreamOptions } from '../lib/upstream.js'
 import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, GenerateRequest, GenerateResponse, TagsResponse } from './types.js'
 
-export interface OllamaClientOptions {
-  url: string
-  dispatcher?: Dispatcher
-  connections?: number
-  connectTimeoutMs: number
-  /** To the answer's headers: the whole answer when not streaming (Ollama sends it in one piece). */
-  firstByteTimeoutMs: number
-  /** Between two streamed chunks. */
-  idleTimeoutMs: number
+/**
+ * The upstream's settings (firstByteTimeoutMs bounds the whole answer when not streaming: Ollama
+ * sends it in one piece; idleTimeoutMs the gap between two streamed chunks), plus Ollama's own.
+ */
+export interface OllamaClientOptions extends Pick<UpstreamOptions, 'url' | 'dispatcher' | 'connections' | 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'idleTimeoutMs'> {
   /** Whole /api/embed call: past it the semantic cache is skipped, not the answer. */
   embedTimeoutMs?: number
   /** Whole /api/version call of a health probe. */
