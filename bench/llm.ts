@@ -129,7 +129,7 @@ async function realOllamaRows (durationSec: number): Promise<BenchRow[]> {
     const runs = { direct: [] as Array<Awaited<ReturnType<typeof streamOnce>>>, gateway: [] as Array<Awaited<ReturnType<typeof streamOnce>>> }
     const rounds = Math.max(10, 2 * Math.round(durationSec))
     for (let i = 0; i < rounds; i++) {
-      // Which goes first alternates: a request right after another may wait on Ollama's own work.
+      // Which goes first alternates: with a fixed order the second request of a pair came out slower.
       if (i % 2 === 0) {
         runs.direct.push(await streamOnce(ollama.url, '/api/generate', direct))
         runs.gateway.push(await streamOnce(gateway.url, '/api/v1/generate', via))
