@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
 import { FastCounter } from '../services/lib/fast-metrics.js'
-import { BYPASS_REASONS, createExactCache, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact/exact.js'
+import { BYPASS_REASONS, createExactCache, wantsFresh, type BypassReason, type ExactCacheEvents, type KeySource, type WrapOptions } from '../services/cache/exact/exact.js'
 import { cacheKey, isDeterministic, plainKey } from '../services/cache/exact/keys.js'
 import { createCacheStats, type CacheKind } from '../services/cache/stats.js'
 import { createMemoryStore, createRedisStore } from '../services/cache/exact/stores.js'
@@ -47,14 +47,6 @@ export function createCacheRecorder (metrics: ReturnType<typeof createCacheMetri
   }
 }
 
-const NO_CACHE = /(^|,)\s*no-cache\s*(,|$)/i
-
-/** True when the client asked not to be served from a cache. */
-export function wantsFresh (request: FastifyRequest): boolean {
-  const cc = request.headers['cache-control']
-  return typeof cc === 'string' && NO_CACHE.test(cc)
-}
-
 export function createCache (deps: { exact: ReturnType<typeof createExactCache>, recorder: ReturnType<typeof createCacheRecorder> }) {
   const { exact, recorder } = deps
   return {
@@ -63,11 +55,13 @@ export function createCache (deps: { exact: ReturnType<typeof createExactCache>,
     plainKey,
     /** For generate/chat: cache only when temperature is 0 or a seed is fixed. */
     isDeterministic,
+    /** True when the client sent Cache-Control: no-cache. */
+    wantsFresh: (request: FastifyRequest) => wantsFresh(request.headers),
     /** For any caller (e.g. deterministic generate/chat): returns the value and HIT, MISS or BYPASS. */
     wrap: exact.wrap,
     /** For a route: honours Cache-Control: no-cache and sets the x-cache header. */
     async reply<T> (request: FastifyRequest, reply: FastifyReply, key: KeySource, fn: () => Promise<T>, opts: WrapOptions<T> = {}): Promise<T> {
-      const { value, status } = await exact.lookup(key, fn, opts, opts.bypass === true || wantsFresh(request))
+      const { value, status } = await exact.lookup(key, fn, opts, opts.bypass === true || wantsFresh(request.headers))
       reply.header('x-cache', status)
       return value
     },

@@ -2,7 +2,6 @@
 // Order: exact cache (same scope and prompt) -> semantic cache (embedding, threshold, guard) ->
 // Ollama; only complete answers (done_reason "stop") are stored.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { wantsFresh } from '../../../plugins/cache.js'
 import { ChatSemanticRequestSchema, ChatSemanticResponseSchema } from '../../../schemas/cache.js'
 import { ErrorSchema } from '../../../schemas/iris.js'
 import type { GenerateResponse } from '../../../services/llm/types.js'
@@ -30,7 +29,7 @@ const chatSemantic: FastifyPluginAsyncTypebox = async (fastify) => {
     const { prompt, system, options } = request.body
     const model = request.body.model ?? defaultModel
     const scope = semanticCache.scope({ api: 'chat-semantic', model, system: system ?? null, options: options ?? {} })
-    const fresh = wantsFresh(request)
+    const fresh = cache.wantsFresh(request)
     const elapsed = () => Math.round((performance.now() - start) * 100) / 100
 
     let semantic: Awaited<ReturnType<typeof semanticCache.lookup>> = null

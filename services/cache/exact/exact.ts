@@ -22,6 +22,14 @@ export interface WrapOptions<T> {
 
 export interface Wrapped<T> { value: T, status: CacheStatus }
 
+const NO_CACHE = /(^|,)\s*no-cache\s*(,|$)/i
+
+/** True when the client asked not to be served from a cache (Cache-Control: no-cache). */
+export function wantsFresh (headers: Record<string, string | string[] | undefined>): boolean {
+  const cc = headers['cache-control']
+  return typeof cc === 'string' && NO_CACHE.test(cc)
+}
+
 /** What is stored: the answer and how long it took to compute, so a hit knows the time it saved. */
 interface Entry<T> { v: T, ms: number }
 
