@@ -1,7 +1,7 @@
 // Classification throughput: /api/v1/classify and /classify/batch against the ceiling, and adaptive
 // batching on vs off at 256 connections.
 import { join } from 'node:path'
-import { cannon, root, startGateway, startProcess, toRow, warmUp, type BenchModule, type BenchRow } from './lib.js'
+import { cannon, median, root, startGateway, startProcess, toRow, warmUp, type BenchModule, type BenchRow } from './lib.js'
 
 const SAMPLE = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }
 const body = JSON.stringify(SAMPLE)
@@ -10,7 +10,6 @@ const batchBody = JSON.stringify({ instances: Array.from({ length: 32 }, (_, i) 
 const headers = { 'cache-control': 'no-cache' }
 const ROUNDS = 3
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
 /** The run with the median req/s (its own latencies, not a mix of runs), errors summed over all. */
 function medianRow (rs: BenchRow[]): BenchRow {
   const mid = [...rs].sort((a, b) => a.requests_per_sec - b.requests_per_sec)[Math.floor(rs.length / 2)]

@@ -45,6 +45,12 @@ function processCpuMs (pid: number | undefined): number {
   }
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
 export async function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()

@@ -9,8 +9,7 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Pool } from 'undici'
-import type { Test } from 'tap'
-import { freePort, root, startGateway, startProcess, type BenchModule, type BenchRow } from './lib.js'
+import { freePort, median, root, startGateway, startProcess, type BenchModule, type BenchRow } from './lib.js'
 import { startRealOllama, warmUp } from '../test/helpers/ollama-real.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -39,7 +38,6 @@ async function drive (url: string, path: string, body: string, connections: numb
 }
 
 type Drive = Awaited<ReturnType<typeof drive>>
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 
 /** Portkey's gateway from its npm package (its bin, build/start-server.js), headless on a free port. */
 async function startPortkey () {
@@ -116,8 +114,7 @@ async function streamOnce (url: string, path: string, body: string) {
  */
 async function realOllamaRows (durationSec: number): Promise<BenchRow[]> {
   const teardowns: Array<() => Promise<void>> = []
-  const owner = { teardown: (fn: () => Promise<void>) => { teardowns.push(fn) } } as unknown as Test
-  const ollama = await startRealOllama(owner, { timeoutMs: 60_000 })
+  const ollama = await startRealOllama({ teardown: (fn) => { teardowns.push(fn) } }, { timeoutMs: 60_000 })
   const gateway = await startGateway({ OLLAMA_URL: ollama.url, OLLAMA_MODEL: ollama.setup.generateModel, PREDICTION_LOG_ENABLED: 'false' })
   try {
     await warmUp(ollama)

@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Test } from 'tap'
 import { freePort } from '../../bench/lib.js'
 import { projectRoot } from '../../services/lib/project-root.js'
 
@@ -46,7 +45,10 @@ export interface RealOllama {
   stop: () => Promise<void>
 }
 
-export async function startRealOllama (t: Test, opts: { timeoutMs?: number } = {}): Promise<RealOllama> {
+/** Who stops the server: a tap Test, or a bench collecting its clean-ups. */
+export interface Owner { teardown: (fn: () => Promise<void>) => void }
+
+export async function startRealOllama (t: Owner, opts: { timeoutMs?: number } = {}): Promise<RealOllama> {
   const setup = readOllamaSetup()
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
