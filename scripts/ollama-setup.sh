@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+. scripts/lib/apt.sh
 
 OLLAMA_VERSION=v0.17.4
 MINIAUDIO_VERSION=1.71 # PyPI sdist carrying miniaudio/miniaudio.h (the Go module zip lacks it)
@@ -67,10 +68,7 @@ else
   [ -f /usr/include/stb/stb_image.h ] || need+=(libstb-dev)
   if [ ${#need[@]} -gt 0 ]; then
     say "installing ${need[*]} (Debian packages, headers for the build)"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+    apt_install "${need[@]}"
   fi
   # The sdist is kept in .cache; its headers are unpacked at a path that is the same for every clone
   # on this machine, because Go keys its build cache on CGO_CPPFLAGS: a fresh clone then reuses the
