@@ -37,7 +37,8 @@ export const SecurityAnalysisSchema = Type.Object({
   original_length: Type.Integer(),
   sanitized_length: Type.Integer(),
   blocked: Type.Boolean(),
-  truncated: Type.Boolean()
+  truncated: Type.Boolean(),
+  classifier_score: Type.Number({ minimum: 0, maximum: 1, description: "the learned classifier's probability that the prompt is an injection" })
 })
 
 export const SecureGenerateRequestSchema = Type.Object({

@@ -3,7 +3,7 @@
 // markdown alt text, comments and link targets). index.ts screens each piece with the rules.
 // Work is bounded: at most MAX_PIECES pieces of at most MAX_PIECE characters, found with indexOf
 // loops or regexes whose repetitions are capped.
-export type HiddenSource = 'base64' | 'hex' | 'rot13' | 'binary' | 'reversed' | 'unicode_tags' | 'html_comment' | 'script' | 'hidden_element' | 'attribute' | 'markdown_alt' | 'markdown_comment' | 'link_url'
+export type HiddenSource = 'base64' | 'hex' | 'rot13' | 'caesar' | 'binary' | 'reversed' | 'unicode_tags' | 'html_comment' | 'script' | 'hidden_element' | 'attribute' | 'markdown_alt' | 'markdown_comment' | 'link_url'
 export interface HiddenText { source: HiddenSource, kind: 'encoded' | 'markup', text: string }
 
 const MAX_PIECES = 32
@@ -21,10 +21,23 @@ function readable (text: string): boolean {
   return ok / [...text].length > 0.9
 }
 
-const rot13 = (s: string) => s.replace(/[a-z]/gi, (c) => {
+// Letters rotated by n places (rot13 is its own inverse; a Caesar shift of n is undone by 26 - n).
+const rotate = (s: string, n: number) => s.replace(/[a-z]/gi, (c) => {
   const base = c <= 'Z' ? 65 : 97
-  return String.fromCharCode((c.charCodeAt(0) - base + 13) % 26 + base)
+  return String.fromCharCode((c.charCodeAt(0) - base + n) % 26 + base)
 })
+
+// The shifts a prompt names: "rot13", "rot-5", "Caesar cipher" (3 unless a number is given),
+// "shift every letter by 13", "shifted 4 back". Each is decoded both ways.
+function namedShifts (text: string): number[] {
+  const shifts = new Set<number>()
+  for (const m of text.matchAll(/\brot[- ]?(\d{1,2})\b|\bshift(?:ed|ing)?\b[^.\n\d]{0,30}?(\d{1,2})\b/gi)) {
+    const n = Number(m[1] ?? m[2]) % 26
+    if (n !== 0) shifts.add(n).add(26 - n)
+  }
+  if (/\bcaesar\b/i.test(text) && shifts.size === 0) shifts.add(3).add(23)
+  return [...shifts]
+}
 
 // Base64 wrapped over several lines is glued back before the runs are looked for.
 function base64Runs (text: string): string[] {
@@ -111,9 +124,10 @@ export function hiddenTexts (text: string): HiddenText[] {
   }
   const visible = text.replace(/[\u{E0000}-\u{E007F}]/gu, '')
   encoded(visible, 1, out)
-  if (/\brot[- ]?13\b/i.test(visible)) out.push({ source: 'rot13', kind: 'encoded', text: rot13(visible) })
-  // Text written backwards, when the prompt says so ("read this backwards", "reversed")
-  if (/\b(?:backwards?|reversed?|in reverse|right to left)\b/i.test(visible)) out.push({ source: 'reversed', kind: 'encoded', text: [...visible.slice(0, MAX_PIECE)].reverse().join('') })
+  for (const n of namedShifts(visible).slice(0, 4)) out.push({ source: n === 13 ? 'rot13' : 'caesar', kind: 'encoded', text: rotate(visible.slice(0, MAX_PIECE), n) })
+  // Text written backwards, when the prompt says so ("read this backwards", "reversed") or shows it
+  // so with a right-to-left override character (U+202E)
+  if (/\b(?:backwards?|reversed?|in reverse|right to left)\b|\u202E/i.test(visible)) out.push({ source: 'reversed', kind: 'encoded', text: [...visible.slice(0, MAX_PIECE)].reverse().join('') })
   markup(visible, out)
   return out.slice(0, MAX_PIECES)
 }

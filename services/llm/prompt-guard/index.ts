@@ -1,10 +1,11 @@
-// Prompt-injection screening: normalise, match the rules, then screen what the prompt hides
-// (encoded payloads, markup a renderer would not show), and produce the seed's security_analysis
-// plus a sanitised prompt.
-import { hiddenTexts } from './hidden.js'
-import { normalise, stripInvisible } from './normalise.js'
+// Prompt-injection screening: normalise, match the rules, screen what the prompt hides (encoded
+// payloads, markup a renderer would not show), ask the learned classifier (classifier.ts) for the
+// rewordings no rule names, and produce the seed's security_analysis plus a sanitised prompt.
+import { classify } from './classifier.js'
+import { stripInvisible } from './normalise.js'
 import { MULTILINGUAL_RULES } from './rules-multilingual.js'
 import { HIDDEN_RULES, RULES as ENGLISH_RULES, type Category, type Rule } from './rules.js'
+import { screen, type Screened } from './screen.js'
 
 export interface SecurityAnalysis {
   injection_detected: boolean
@@ -15,6 +16,8 @@ export interface SecurityAnalysis {
   sanitized_length: number
   blocked: boolean
   truncated: boolean
+  /** The classifier's probability that the prompt is an injection (blocked at or above its threshold). */
+  classifier_score: number
 }
 
 export const RULES: Rule[] = [...ENGLISH_RULES, ...MULTILINGUAL_RULES]
@@ -29,12 +32,13 @@ function matches (variants: string[], rules: Rule[]): Rule[] {
     !(r.unless !== undefined && variants.some((v) => r.unless?.test(v))))
 }
 
-export function analysePrompt (prompt: string, maxChars: number): SecurityAnalysis {
-  const direct = matches(normalise(prompt), RULES)
+/** The rules' findings alone, as `category:rule` patterns (what the classifier is trained beside). */
+export function rulePatterns (prompt: string, screened: Screened = screen(prompt)): { patterns: string[], categories: Category[] } {
+  const direct = matches(screened.variants, RULES)
   // Decoded payloads meet every rule but the encoding ones; hidden markup meets the rules for text
   // addressed to a model (the ordinary rules have already seen it as part of the prompt).
-  const hidden = hiddenTexts(prompt.normalize('NFKC')).flatMap(({ source, kind, text }) =>
-    matches(normalise(text), kind === 'encoded' ? PAYLOAD_RULES : HIDDEN_RULES).map((rule) => ({ source, kind, rule })))
+  const hidden = screened.hidden.flatMap(({ source, kind, variants }) =>
+    matches(variants, kind === 'encoded' ? PAYLOAD_RULES : HIDDEN_RULES).map((rule) => ({ source, kind, rule })))
   const patterns = [
     ...direct.map((r) => `${r.category}:${r.id}`),
     ...hidden.map(({ source, kind, rule }) => `${kind === 'encoded' ? 'encoded_payload' : 'indirect_injection'}:${source}(${rule.id})`)
@@ -43,18 +47,30 @@ export function analysePrompt (prompt: string, maxChars: number): SecurityAnalys
     ...direct.map((r) => r.category),
     ...hidden.map(({ kind }) => kind === 'encoded' ? 'encoded_payload' as const : 'indirect_injection' as const)
   ])]
+  return { patterns: [...new Set(patterns)], categories }
+}
+
+export function analysePrompt (prompt: string, maxChars: number): SecurityAnalysis {
+  const screened = screen(prompt)
+  const { patterns, categories } = rulePatterns(prompt, screened)
+  const learned = classify(prompt, screened)
+  if (learned.flagged) {
+    patterns.push('learned_classifier:ngram_logistic')
+    categories.push('learned_classifier')
+  }
   const cleaned = stripInvisible(prompt.normalize('NFKC')).replace(MARKUP, '')
   const truncated = cleaned.length > maxChars
   const sanitised = truncated ? cleaned.slice(0, maxChars) : cleaned
   return {
     injection_detected: patterns.length > 0,
-    detected_patterns: [...new Set(patterns)],
+    detected_patterns: patterns,
     categories,
     sanitized: sanitised !== prompt,
     original_length: prompt.length,
     sanitized_length: sanitised.length,
     blocked: patterns.length > 0,
-    truncated
+    truncated,
+    classifier_score: Number(learned.score.toFixed(4))
   }
 }
 

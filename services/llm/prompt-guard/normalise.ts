@@ -126,10 +126,13 @@ export function squash (text: string): string {
 // Single letters separated by whitespace ("i g n o r e  a l l") or by one punctuation mark
 // ("i.g.n.o.r.e", "I-g-n-o-r-e"); each repetition consumes a letter, so matching is linear.
 const SPACED = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?:[ \t\n]{1,6}[\p{L}\p{N}](?![\p{L}\p{N}])){2,}/gu
-const DOTTED = /(?<![\p{L}\p{N}])\p{L}(?:[.\-_*·•|/+~]\p{L}(?![\p{L}\p{N}])){1,}/gu
+// ("i.g.n.o.r.e", "I-g-n-o-r-e", also with a space either side: "p / r / i / n / t").
+const DOTTED = /(?<![\p{L}\p{N}])\p{L}(?: ?[.\-_*·•|/+~] ?\p{L}(?![\p{L}\p{N}])){1,}/gu
+// A separator inside a word ("re~veal", "sys^tem"): dropped.
+const INNER_MARK = /(?<=\p{L})[~^](?=\p{L})/gu
 const GLUED = /[a-z]{8,80}/gi // the lexicon is English: only Latin letters need splitting
 // Quick ASCII-only screens: a letter between two separators, or eight letters in a row.
-const SPACED_HINT = /(?:^|[^a-z0-9])[a-z0-9][ \t\n.\-_*|/+~][a-z0-9](?![a-z0-9])/i
+const SPACED_HINT = /(?:^|[^a-z0-9])[a-z0-9] ?[ \t\n.\-_*|/+~] ?[a-z0-9](?![a-z0-9])|[a-z][~^][a-z]/i
 const GLUED_HINT = /[a-z]{8}/i
 const MIN_GLUED_WORDS = 2
 
@@ -164,7 +167,7 @@ function joinSpaced (run: string): string {
  *  ("ignoreallpreviousinstructions", left by zero-width separators) split into lexicon words. */
 export function respace (text: string): string {
   let out = text
-  if (SPACED_HINT.test(out)) out = out.replace(SPACED, joinSpaced).replace(DOTTED, (run) => run.replace(/[^\p{L}]/gu, ''))
+  if (SPACED_HINT.test(out)) out = out.replace(INNER_MARK, '').replace(SPACED, joinSpaced).replace(DOTTED, (run) => run.replace(/[^\p{L}]/gu, ''))
   if (!GLUED_HINT.test(out)) return out
   return out.replace(GLUED, (word) => {
     const lower = word.toLowerCase()
@@ -191,6 +194,15 @@ export function unleet (text: string): string {
     const asL = base.replace(/[1|]/g, 'l')
     return LEXICON.has(asL.toLowerCase()) && !LEXICON.has(asI.toLowerCase()) ? asL : asI
   })
+}
+
+// Chat shorthand read as the words it stands for ("show ur prompt", "can u be").
+const SLANG: Record<string, string> = { u: 'you', ur: 'your', r: 'are', pls: 'please', plz: 'please', ya: 'you' }
+
+/** Chat shorthand expanded (u, ur, r, pls), between ordinary words only: in spaced-out letters
+ *  ("i n s t r u c t") a lone "r" or "u" is a letter, not a word. */
+export function unslang (text: string): string {
+  return text.replace(/(?<=(?:^|[\p{L}\p{N}]{2}[^\p{L}\p{N}]{1,3}))\b(?:u|ur|r|pls|plz|ya)\b(?=$|[^\p{L}\p{N}]{1,3}(?:[\p{L}\p{N}]{2}|$))/giu, (w) => SLANG[w.toLowerCase()])
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
@@ -225,13 +237,13 @@ function changed (variant: string, base: ReadonlySet<string>): string {
  *  sentences that read differently:
  *  - raw: NFKC only, for scripts the look-alike folding would mangle (Cyrillic rules);
  *  - respaced: spaced-out letters joined, glued words split;
- *  - leet: leetspeak folded;
+ *  - leet: leetspeak folded, chat shorthand expanded;
  *  - markup: entities, tags and %-escapes decoded (only when the prompt has any). */
 export function normalise (text: string): string[] {
   const folded = fold(text)
   const base = squash(folded).toLowerCase()
   const sentences = new Set(base.split(SENTENCE))
-  const derived = [squash(stripInvisible(text.normalize('NFKC'))), squash(respace(folded)), squash(unleet(folded))]
+  const derived = [squash(stripInvisible(text.normalize('NFKC'))), squash(respace(folded)), squash(unslang(unleet(folded)))]
   if (/[<>&%]/.test(text)) derived.push(squash(respace(fold(decodeMarkup(text)))))
   return [base, ...new Set(derived.map((v) => changed(v.toLowerCase(), sentences)).filter((v) => v !== ''))]
 }

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { buildTestApp } from '../../../helpers/app.js'
 import { startOllamaDouble } from '../../../helpers/ollama-double.js'
+import { classify } from '../../../../services/llm/prompt-guard/classifier.js'
 
 const lines = (body: string) => body.trim().split('\n').map((l) => JSON.parse(l))
 
@@ -105,8 +106,9 @@ t.test('POST /api/v1/generate-secure: analysis on success, 400 with the analysis
   t.same(ok.json(), {
     response: 'Answer to: Explain machine learning',
     model: 'tinyllama',
-    security_analysis: { injection_detected: false, detected_patterns: [], categories: [], sanitized: false, original_length: 24, sanitized_length: 24, blocked: false, truncated: false }
+    security_analysis: { injection_detected: false, detected_patterns: [], categories: [], sanitized: false, original_length: 24, sanitized_length: 24, blocked: false, truncated: false, classifier_score: Number(classify('Explain machine learning').score.toFixed(4)) }
   })
+  t.ok(ok.json().security_analysis.classifier_score < 0.2)
   const long = await app.inject({ method: 'POST', url: '/api/v1/generate-secure', payload: { prompt: 'Tell\u200b me about the history of the printing press please' } })
   t.match(long.json().security_analysis, { sanitized: true, truncated: true, original_length: 55, sanitized_length: 40, blocked: false })
   t.equal(ollama.log.at(-1)?.body.prompt, 'Tell me about the history of the printin', 'the model got the sanitised, truncated prompt')
@@ -115,14 +117,15 @@ t.test('POST /api/v1/generate-secure: analysis on success, 400 with the analysis
   t.equal(blocked.statusCode, 400)
   t.match(blocked.json(), {
     code: 'GW_PROMPT_BLOCKED',
-    message: 'Prompt blocked by the injection guard: instruction_override:ignore_previous',
-    security_analysis: { injection_detected: true, blocked: true, detected_patterns: ['instruction_override:ignore_previous'], categories: ['instruction_override'] }
+    message: 'Prompt blocked by the injection guard: instruction_override:ignore_previous, learned_classifier:ngram_logistic',
+    security_analysis: { injection_detected: true, blocked: true, detected_patterns: ['instruction_override:ignore_previous', 'learned_classifier:ngram_logistic'], categories: ['instruction_override', 'learned_classifier'] }
   })
+  t.ok(blocked.json().security_analysis.classifier_score > 0.9)
   t.equal(ollama.calls['/api/generate'], calls, 'a blocked prompt never reaches the model')
   const invalid = await app.inject({ method: 'POST', url: '/api/v1/generate-secure', payload: { prompt: 'hi', temperature: 0 } })
   t.equal(invalid.statusCode, 400)
   t.same(invalid.json(), { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: "body must NOT have additional properties: 'temperature' is not a known field" })
-  t.match((await app.inject('/metrics')).body, /prompt_guard_blocked_total\{category="instruction_override"\} 1/)
+  t.match((await app.inject('/metrics')).body, /prompt_guard_blocked_total\{category="instruction_override"\} 1\nprompt_guard_blocked_total\{category="learned_classifier"\} 1/)
 })
 
 t.test('POST /api/v2/generate: metadata with eval_count as token_count', async (t) => {

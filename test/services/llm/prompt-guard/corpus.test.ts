@@ -1,24 +1,13 @@
-// The guard against a labelled corpus written for it, in two parts: a tuning part the rules were
-// adjusted against, and a held-out part written and committed before the rules were changed (see the
-// header of each file and docs/prompt-guard.md, which also says how often the held-out part was run). Every line names its family:
+// The guard against a labelled corpus written for it, in two parts: a tuning part the rules and the
+// classifier were adjusted against (attacks.txt, attacks.extra.txt and their benign twins), and a
+// held-out part written blind and committed before they changed (see the header of each file and
+// docs/prompt-guard.md, which also says how often the held-out part was run). Every line names its family:
 // attacks (personas, grandma pretext, developer modes, context leaks, other languages, spaced
 // letters, leetspeak, encodings, markup smuggling, invisible/look-alike characters, delimiters) and
 // benign hard negatives that use the same words innocently.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import t from 'tap'
 import { analysePrompt, sanitisePrompt } from '../../../../services/llm/prompt-guard/index.js'
-import { projectRoot } from '../../../../services/lib/project-root.js'
-
-interface Sample { family: string, text: string }
-
-// One prompt a line: family, a tab, the prompt; \n and \u{XXXX} escapes; # starts a comment line.
-const load = (file: string): Sample[] => readFileSync(join(projectRoot, 'test', 'fixtures', 'prompt-guard', file), 'utf8')
-  .split('\n').filter((l) => l !== '' && !l.startsWith('#'))
-  .map((l) => ({
-    family: l.slice(0, l.indexOf('\t')),
-    text: l.slice(l.indexOf('\t') + 1).replace(/\\n/g, '\n').replace(/\\u\{([0-9a-f]+)\}/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
-  }))
+import { loadCorpus as load, type Sample } from '../../../../scripts/lib/prompt-corpus.js'
 
 interface Row { attacks: number, detected: number, benign: number, flagged: number }
 
@@ -54,14 +43,14 @@ function table (name: string, s: ReturnType<typeof score>): string {
 }
 
 const parts = {
-  tuning: { attacks: load('attacks.txt'), benign: load('benign.txt') },
+  tuning: { attacks: [...load('attacks.txt'), ...load('attacks.extra.txt')], benign: [...load('benign.txt'), ...load('benign.extra.txt')] },
   heldOut: { attacks: load('attacks.heldout.txt'), benign: load('benign.heldout.txt') }
 }
 
 t.test('the corpus: >= 150 attacks and >= 150 benign prompts, every attack family in both parts', async (t) => {
   const all = [...parts.tuning.attacks, ...parts.heldOut.attacks]
-  t.equal(all.length, 402)
-  t.equal(parts.tuning.benign.length + parts.heldOut.benign.length, 363)
+  t.equal(all.length, 958)
+  t.equal(parts.tuning.benign.length + parts.heldOut.benign.length, 994)
   const families = (samples: Sample[]) => [...new Set(samples.map((s) => s.family))].sort()
   t.same(families(parts.heldOut.attacks), families(parts.tuning.attacks))
   t.same(families(parts.heldOut.benign), families(parts.tuning.benign))
@@ -71,7 +60,7 @@ t.test('the corpus: >= 150 attacks and >= 150 benign prompts, every attack famil
 t.test('tuning part: detection and false-positive rates', async (t) => {
   const s = score(parts.tuning.attacks, parts.tuning.benign)
   console.log(table('prompt guard, tuning part', s))
-  t.same([s.detected, parts.tuning.attacks.length, s.flagged, parts.tuning.benign.length], [316, 316, 0, 289])
+  t.same([s.detected, parts.tuning.attacks.length, s.flagged, parts.tuning.benign.length], [687, 687, 2, 689])
   t.ok(s.detected / parts.tuning.attacks.length >= 0.9, `detection ${pct(s.detected, parts.tuning.attacks.length)} >= 90 %`)
   t.ok(s.flagged / parts.tuning.benign.length <= 0.05, `false positives ${pct(s.flagged, parts.tuning.benign.length)} <= 5 %`)
 })
@@ -79,10 +68,12 @@ t.test('tuning part: detection and false-positive rates', async (t) => {
 t.test('held-out part: detection and false-positive rates', async (t) => {
   const s = score(parts.heldOut.attacks, parts.heldOut.benign)
   console.log(table('prompt guard, held-out part', s))
-  t.same([s.detected, parts.heldOut.attacks.length, s.flagged, parts.heldOut.benign.length], [81, 86, 0, 74])
-  // The first run, right after the rules were committed, found 48/86 (55.8 %). One more round of
-  // general fixes followed (backed by new tuning prompts, no held-out phrase copied), so this figure is
-  // no longer a blind estimate: docs/prompt-guard.md reports both runs.
+  // Written blind (its author never saw the rules, the classifier or the tuning prompts) and committed
+  // before the rules and the classifier changed. Its first run found 257/271 and 12/305; then a fix
+  // found by a unit test (chat shorthand expanded inside spaced-out letters) retrained the classifier
+  // and one attack fell below the threshold: 256/271 (docs/prompt-guard.md). A change to the guard
+  // must not be tuned against this part's misses.
+  t.same([s.detected, parts.heldOut.attacks.length, s.flagged, parts.heldOut.benign.length], [256, 271, 12, 305])
   t.ok(s.detected / parts.heldOut.attacks.length >= 0.9, `detection ${pct(s.detected, parts.heldOut.attacks.length)} >= 90 %`)
   t.ok(s.flagged / parts.heldOut.benign.length <= 0.05, `false positives ${pct(s.flagged, parts.heldOut.benign.length)} <= 5 %`)
 })
