@@ -54,7 +54,7 @@ t.test('a stream that stalls ends with a 504 error line at the idle deadline', a
   const lines = res.body.trim().split('\n').map((l) => JSON.parse(l))
   t.same(lines.map((l) => l.response ?? null), ['Answer ', null])
   t.same(lines.at(-1), { error: { message: 'Ollama did not answer within 300 ms', code: 'GW_UPSTREAM_TIMEOUT', statusCode: 504 } })
-  t.ok(ms >= 290 && ms < 1500, `cut after ${ms} ms`)
+  t.ok(ms >= 290 && ms < 3000, `cut after ${ms} ms (the double never sends again: any finite cut near the deadline is the deadline; bound generous on a shared machine)`)
   t.equal(app.ollama.breaker.failures, 1, 'the stall counts against the breaker')
 })
 
@@ -67,7 +67,7 @@ t.test('chat-semantic with a hung embedder: the lookup is skipped at the embed d
   const ms = since(start)
   t.equal(res.statusCode, 200)
   t.match(res.json(), { response: 'Answer to: What is machine learning?', model: 'tinyllama', cache_info: { cache_hit: false, cache_type: null, similarity_score: null } })
-  t.ok(ms >= 290 && ms < 1500, `answered after ${ms} ms (embed deadline 300 ms + generation)`)
+  t.ok(ms >= 290 && ms < 3000, `answered after ${ms} ms (embed deadline 300 ms + generation)`)
   t.equal(ollama.received['/api/embed'], 1, 'the embedder was waited on once, not again to store the answer')
   t.equal(ollama.received['/api/generate'], 1)
   const skipped = await app.metrics.registry.getSingleMetric('semantic_cache_skipped_total')?.get()
