@@ -47,7 +47,7 @@ t.test('tritonclient: streaming, classification and repository load / unload aga
   t.equal(out.http_ready_after_load, true)
   t.same(out.grpc_unload_anonymous, { status: 'StatusCode.UNAUTHENTICATED', message: 'A valid admin bearer token is required' })
   t.equal(out.grpc_ready_after_unload, false)
-  t.match(out.grpc_infer_unloaded, { status: 'StatusCode.UNAVAILABLE', message: /^Model 'iris_mlp' version 'any' is not loaded: unloaded/ })
+  t.match(out.grpc_infer_unloaded, { status: 'StatusCode.NOT_FOUND', message: /^Request for unknown model: 'iris_mlp' has no available versions/ })
   t.equal(out.grpc_ready_after_load, true)
   t.same(out.grpc_load_unknown, { status: 'StatusCode.NOT_FOUND', message: "Model 'nope' not found" })
   t.same(out.http_load_unknown, { status: '404', message: "Model 'nope' not found" })

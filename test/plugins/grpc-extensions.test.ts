@@ -113,7 +113,7 @@ t.test('RepositoryModelLoad / Unload: the admin token in the call metadata, inde
   t.same(await call('RepositoryModelUnload', { model_name: 'iris_mlp' }, admin), {})
   t.same((await call('ModelReady', { name: 'iris_mlp', version: '' })), { ready: false })
   t.match((await call('RepositoryIndex', {})).models.find((m: { name: string }) => m.name === 'iris_mlp'), { name: 'iris_mlp', version: '1', state: 'UNAVAILABLE', reason: 'unloaded' })
-  await t.rejects(call('ModelInfer', { ...request('r1', ROWS), model_name: 'iris_mlp' }), { code: grpc.status.UNAVAILABLE })
+  await t.rejects(call('ModelInfer', { ...request('r1', ROWS), model_name: 'iris_mlp' }), { code: grpc.status.NOT_FOUND, details: /^Request for unknown model: 'iris_mlp' has no available versions/ })
   t.same(await call('RepositoryModelLoad', { model_name: 'iris_mlp' }, admin), {})
   t.same((await call('ModelReady', { name: 'iris_mlp', version: '' })), { ready: true })
   await t.rejects(call('RepositoryModelLoad', { model_name: 'nope' }, admin), { code: grpc.status.NOT_FOUND, details: "Model 'nope' not found" })

@@ -6,7 +6,7 @@ import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
 import type { Inference, ReplyLike } from '../../../inference/prediction-path.js'
 import type { TensorData } from '../../../inference/batcher.js'
 import type { IndexRow, ModelRepository } from '../../../inference/repository.js'
-import { ModelUnavailableError, ProtocolUnsupportedError, TensorInvalidError } from '../../../lib/errors.js'
+import { ProtocolUnsupportedError, ServableNotFoundError, TensorInvalidError } from '../../../lib/errors.js'
 import { topK } from './classification.js'
 import { elementCount, float32FromBytes, float32FromJson, v2Datatype } from './tensors.js'
 
@@ -53,13 +53,13 @@ export function createKServe (opts: KServeOptions) {
     return get(name, v)
   }
 
-  /** A model taken out of service by an unload request is unavailable (503), not unknown. */
+  /** A model taken out of service by an unload request has no available versions: 404, as Triton answers. */
   function get (name: string, version?: string): ServedModel {
     try {
       return store.get(name, version)
     } catch (err) {
       if (opts.repository?.isUnloaded(name) === true && (err as { code?: string }).code === 'GW_MODEL_NOT_FOUND') {
-        throw new ModelUnavailableError(name, version ?? 'any', 'unloaded by a repository unload request; load it again with POST /v2/repository/models/' + name + '/load')
+        throw new ServableNotFoundError(`Request for unknown model: '${name}' has no available versions (unloaded; load it with POST /v2/repository/models/${name}/load)`)
       }
       throw err
     }
