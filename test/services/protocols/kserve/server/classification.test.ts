@@ -15,5 +15,5 @@ t.test('classCount: absent is 0, a non-negative integer, anything else a 400', a
   t.equal(classCount('p', undefined), 0)
   t.equal(classCount('p', 3), 3)
   t.throws(() => classCount('p', 1.5), { statusCode: 400, message: "output 'p' parameter 'classification' must be a non-negative integer, got 1.5" })
-  t.throws(() => classCount('p', '2'), { statusCode: 400 })
+  t.throws(() => classCount('p', '2'), { message: "output 'p' parameter 'classification' must be a non-negative integer, got \"2\"" })
 })
