@@ -6,7 +6,7 @@ import autoload from '@fastify/autoload'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { loadConfig, type Config } from './schemas/config.js'
 import { createValidatorCompiler } from './services/lib/validation.js'
-import errorRenderer from './plugins/error-renderer.js'
+import errorRenderer, { type createErrorRenderer } from './plugins/error-renderer.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -37,12 +37,16 @@ class OneLinePerRequest extends LogController {
 
 export async function buildApp (opts: AppOptions = {}) {
   const config: Config = loadConfig(opts.env ?? {})
+  // Set once the error renderer is registered (below), before the server takes requests.
+  let renderer: ReturnType<typeof createErrorRenderer> | null = null
   const app = Fastify({
     logger: opts.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.BODY_LIMIT,
     pluginTimeout: config.PLUGIN_TIMEOUT_MS,
     routerOptions: { ignoreTrailingSlash: true },
-    logController: new OneLinePerRequest()
+    logController: new OneLinePerRequest(),
+    // Errors raised before routing (a too-long path parameter: 414) in the same shapes as every other error.
+    frameworkErrors: (err, request, reply) => renderer?.frameworkErrors(err, request, reply)
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())
@@ -52,6 +56,7 @@ export async function buildApp (opts: AppOptions = {}) {
   // The error renderer goes first: each route context keeps the error handler set when it was created,
   // and plugins (dashboard, swagger) declare routes too.
   await app.register(errorRenderer)
+  renderer = app.errorRenderer
   const only = opts.only
   const pluginFilter = only === undefined ? undefined : (path: string) => only.plugins.includes(basename(path).replace(/\.[jt]s$/, ''))
   const routeFilter = only === undefined ? undefined : (path: string) => only.routes.some((prefix) => path.startsWith(`${prefix}/`))

@@ -24,6 +24,14 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH',
 export function createErrorRenderer () {
   // Unmatched paths have no route config: their shape is the one of the scope whose 404 handler took them.
   const scopes = new WeakMap<FastifyInstance, ErrorShape>()
+  // Errors raised before routing (a URL Fastify cannot route) have no scope either: their URL prefix says whose they are.
+  const prefixes: Array<[string, ErrorShape]> = []
+  const shapeOfUrl = (url: string): ErrorShape => {
+    const path = url.split('?')[0]
+    let best: [string, ErrorShape] | undefined
+    for (const p of prefixes) if ((path === p[0] || path.startsWith(p[0] + '/')) && p[0].length > (best?.[0].length ?? -1)) best = p
+    return best?.[1] ?? 'gateway'
+  }
   const shapeOf = (request: FastifyRequest): ErrorShape =>
     request.routeOptions.config?.errorShape ?? scopes.get(request.server) ?? 'gateway'
 
@@ -33,6 +41,9 @@ export function createErrorRenderer () {
     else if (log) request.log.info({ code: err.code, message: err.message }, 'request rejected')
     // Every 503 says when to come back: an open circuit its remaining cool-down, anything else 1 s.
     if (status === 503) reply.header('retry-after', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? RETRY_AFTER_SECONDS))
+    // A 405 names the methods the path does take (RFC 9110).
+    const allow = (err as { allow?: string[] }).allow
+    if (status === 405 && allow !== undefined) reply.header('allow', allow.join(', '))
     return reply.code(status).send(body)
   }
 
@@ -42,8 +53,9 @@ export function createErrorRenderer () {
     const shape = shapeOf(request)
     if (shape === 'tf-serving') return new MalformedRequestError(method, url) // TF Serving: a path outside its grammar is a 400
     const path = url.split('?')[0]
-    if (shape === 'v2' && METHODS.some((m) => m !== method && request.server.findRoute({ method: m, url: path }) !== null)) {
-      return new MethodNotAllowedError(method, path) // Triton: a known path with another method is a 405
+    const allow = shape === 'v2' ? METHODS.filter((m) => m !== method && request.server.findRoute({ method: m, url: path }) !== null) : []
+    if (allow.length > 0) {
+      return Object.assign(new MethodNotAllowedError(method, path), { allow }) // Triton: a known path with another method is a 405
     }
     return new RouteNotFoundError(method, url)
   }
@@ -51,12 +63,26 @@ export function createErrorRenderer () {
   const errorHandler = (err: RenderableError, request: FastifyRequest, reply: FastifyReply) => send(err, request, reply)
   // Unmatched paths are not logged as rejections: the request's own log line has the 404.
   const notFoundHandler = (request: FastifyRequest, reply: FastifyReply) => send(unmatched(request), request, reply, false)
+  /**
+   * Fastify's `frameworkErrors` (errors raised before routing: a URL parameter longer than
+   * maxParamLength is 414, an undecodable URL 400), in the shape of the prefix the URL falls under.
+   */
+  function frameworkErrors (err: RenderableError, request: FastifyRequest, reply: FastifyReply) {
+    const { status, body } = renderError(err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? Object.assign(new Error('URI Too Long: a path segment (such as the model name) exceeds the 100-character limit'), { statusCode: 414, code: err.code })
+      : err, shapeOfUrl(request.url), request.headers['content-type'])
+    request.log.info({ code: err.code, message: err.message }, 'request rejected')
+    return reply.code(status).send(body)
+  }
+
   return {
     errorHandler,
     notFoundHandler,
+    frameworkErrors,
     /** Gives `instance`'s routes registered from now on, and the paths under its prefix that match none, one shape. */
     scope (instance: FastifyInstance, shape: ErrorShape): void {
       scopes.set(instance, shape)
+      if (instance.prefix !== '') prefixes.push([instance.prefix, shape])
       instance.addHook('onRoute', (route) => { route.config = { ...route.config, errorShape: route.config?.errorShape ?? shape } })
       instance.setNotFoundHandler(notFoundHandler)
     }

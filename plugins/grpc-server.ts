@@ -8,7 +8,7 @@ import type { Inference } from '../services/inference/prediction-path.js'
 import { Counter, Histogram, type Registry } from 'prom-client'
 import { instrument, loadServices, type CallObserver } from '../services/protocols/grpc/protos.js'
 import { createIrisService } from '../services/protocols/grpc/iris-service.js'
-import { createKServeService } from '../services/protocols/grpc/kserve-service.js'
+import { createKServeService, type Authorize } from '../services/protocols/grpc/kserve-service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +21,8 @@ export interface GrpcServerOptions {
   store: ModelStore
   inference: Inference
   kserve: KServe
+  /** The admin check of the repository load / unload calls (the Authorization metadata). */
+  authorize: Authorize
   defaultModel: string
   maxBatchInstances: number
   host: string
@@ -39,7 +41,7 @@ export function createGrpcServer (opts: GrpcServerOptions) {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': opts.maxMessageBytes, 'grpc.max_send_message_length': opts.maxMessageBytes })
   const observe: CallObserver = opts.observe ?? (() => {})
   server.addService(services.IrisInferenceService.service, instrument('iris.InferenceService', createIrisService(opts), observe))
-  server.addService(services.GRPCInferenceService.service, instrument('inference.GRPCInferenceService', createKServeService(opts.kserve), observe))
+  server.addService(services.GRPCInferenceService.service, instrument('inference.GRPCInferenceService', createKServeService(opts.kserve, opts.authorize), observe, services.GRPCInferenceService.service))
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`
   const front = {
     server,
@@ -81,7 +83,7 @@ function grpcMetrics (registry: Registry): CallObserver {
 }
 
 export default fp(async function grpcServerPlugin (fastify) {
-  const { config, onnx, inference, kserve, health, log, metrics } = fastify
+  const { config, onnx, inference, kserve, health, log, metrics, requireAdmin } = fastify
   if (!config.GRPC_ENABLED) {
     health.register('grpc', () => ({ status: 'disabled', critical: false }))
     fastify.decorate('grpcServer', null)
@@ -91,6 +93,7 @@ export default fp(async function grpcServerPlugin (fastify) {
     store: onnx,
     inference,
     kserve,
+    authorize: requireAdmin,
     defaultModel: config.DEFAULT_MODEL,
     maxBatchInstances: config.MAX_BATCH_INSTANCES,
     host: config.GRPC_HOST,
@@ -110,4 +113,4 @@ export default fp(async function grpcServerPlugin (fastify) {
     : { status: 'up', critical: false, port: front.port, services: ['iris.InferenceService', 'inference.GRPCInferenceService'] })
   fastify.decorate('grpcServer', front)
   fastify.addHook('onClose', async () => { await front.close() })
-}, { name: 'grpc-server', dependencies: ['config', 'metrics', 'health', 'onnx', 'inference', 'kserve'] })
+}, { name: 'grpc-server', dependencies: ['config', 'metrics', 'health', 'onnx', 'inference', 'kserve', 'auth'] })

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import { createKServe } from '../services/protocols/kserve/server/inference.js'
+import { createModelRepository } from '../services/inference/repository.js'
 import { projectRoot } from '../services/lib/project-root.js'
 
 declare module 'fastify' {
@@ -17,6 +18,7 @@ export default fp(async function kservePlugin (fastify) {
   const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
   fastify.decorate('kserve', createKServe({
     store: onnx,
+    repository: createModelRepository({ store: onnx, root: config.MODELS_DIR, log: fastify.log }),
     inference,
     defaultModel: config.DEFAULT_MODEL,
     serverName: 'inference-gateway',

@@ -17,12 +17,15 @@ export const TfMetadataSchema = Type.Object({
 })
 
 export const PredictBodySchema = Type.Object({
-  signature_name: Type.Optional(Type.String({ description: 'serving_default (probabilities) or predict_all (probabilities and label)' })),
-  instances: Type.Optional(Type.Unknown({ description: 'row format: [[4 floats], ...] or [{"float_input": [4 floats]}, ...]' })),
-  inputs: Type.Optional(Type.Unknown({ description: 'columnar format: [[4 floats], ...] or {"float_input": [[...], ...]}' }))
-}, { additionalProperties: false, examples: [{ instances: [[5.1, 3.5, 1.4, 0.2]] }] })
+  signature_name: Type.Optional(Type.String({ description: 'serving_default (probabilities) or predict_all (probabilities and label); classification / regression for :classify / :regress' })),
+  instances: Type.Optional(Type.Unknown({ description: ':predict, row format: [[4 floats], ...] or [{"float_input": [4 floats]}, ...]' })),
+  inputs: Type.Optional(Type.Unknown({ description: ':predict, columnar format: [[4 floats], ...] or {"float_input": [[...], ...]}' })),
+  context: Type.Optional(Type.Unknown({ description: ':classify / :regress: features every example shares, {"name": value}' })),
+  examples: Type.Optional(Type.Unknown({ description: ':classify / :regress: tf.Example JSON, [{"sepal_length": 5.1, "sepal_width": [3.5], ...}, ...]' }))
+}, { additionalProperties: false, examples: [{ instances: [[5.1, 3.5, 1.4, 0.2]] }, { examples: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }] })
 
 export const PredictResponseSchema = Type.Object({
   predictions: Type.Optional(Type.Array(Type.Unknown())),
-  outputs: Type.Optional(Type.Unknown())
+  outputs: Type.Optional(Type.Unknown()),
+  results: Type.Optional(Type.Array(Type.Unknown(), { description: ':classify: [[[label, score], ...], ...]; :regress: [value, ...]' }))
 })

@@ -80,6 +80,11 @@ export const ModelConfigSchema = Type.Object({
   backend: Type.String(),
   max_batch_size: Type.Integer(),
   input: Type.Array(Type.Object({ name: Type.String(), data_type: Type.String(), dims: Type.Array(Type.Integer()) })),
-  output: Type.Array(Type.Object({ name: Type.String(), data_type: Type.String(), dims: Type.Array(Type.Integer()) })),
+  output: Type.Array(Type.Object({
+    name: Type.String(),
+    data_type: Type.String(),
+    dims: Type.Array(Type.Integer()),
+    reshape: Type.Optional(Type.Object({ shape: Type.Array(Type.Integer()) }, { description: 'the shape clients see after the batch dimension, when it differs from dims' }))
+  })),
   dynamic_batching: Type.Object({}, { additionalProperties: true })
 })

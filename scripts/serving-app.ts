@@ -12,8 +12,8 @@ export interface ServingAppOptions {
   http: boolean
 }
 
-/** The plugins the serving fronts need: the models, their metrics and prediction log, and the gRPC front. */
-export const SERVING_PLUGINS = ['config', 'metrics', 'health', 'onnx', 'redis', 'cache', 'drift-logger', 'inference', 'kserve', 'grpc-server']
+/** The plugins the serving fronts need: the models, their metrics and prediction log, the admin check (repository load / unload), and the gRPC front. */
+export const SERVING_PLUGINS = ['config', 'metrics', 'health', 'auth', 'onnx', 'redis', 'cache', 'drift-logger', 'inference', 'kserve', 'grpc-server']
 
 export async function buildServingApp (opts: ServingAppOptions) {
   return await buildApp({

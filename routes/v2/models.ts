@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { binaryOutputs, decodeInputs, encodeResponse, splitBody, type InferRequestJson } from '../../services/protocols/kserve/server/binary.js'
+import { classCount } from '../../services/protocols/kserve/server/classification.js'
+import { TensorInvalidError } from '../../services/lib/errors.js'
 import {
   InferRequestSchema, InferResponseSchema, ModelConfigSchema, ModelMetadataSchema, ModelParamsSchema, StatisticsSchema, V2ErrorSchema
 } from '../../schemas/v2.js'
@@ -55,6 +57,7 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       preValidation: async (request: FastifyRequest<{ Params: Params }>) => {
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
         const header = request.headers['inference-header-content-length']
+        if (body.length === 0) throw new TensorInvalidError('the request body is empty: send the inference request as JSON, e.g. {"inputs": [{"name": "float_input", "shape": [1, 4], "datatype": "FP32", "data": [[5.1, 3.5, 1.4, 0.2]]}]}')
         const { json, binary } = splitBody(body, Array.isArray(header) ? header[0] : header)
         if (json === null) {
           // Raw binary request: the body is the single input's bytes, one row, all outputs binary.
@@ -69,7 +72,8 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }, async (request, reply) => {
       const req = request.body as InferRequestJson
       const { binary, raw } = binaries.get(request)!
-      const result = await kserve.infer(request.params.model, request.params.version, decodeInputs(req, binary), req.outputs?.map((o) => o.name), request.routeOptions.url ?? request.url, reply)
+      const outputs = req.outputs?.map((o) => ({ name: o.name, classCount: classCount(o.name, o.parameters?.classification) }))
+      const result = await kserve.infer(request.params.model, request.params.version, decodeInputs(req, binary), outputs, request.routeOptions.url ?? request.url, reply)
       const encoded = encodeResponse(result, req.id, binaryOutputs(raw ? null : req))
       if ('json' in encoded) return encoded.json
       // A Buffer bypasses the response serializer; the schema documents the JSON header.

@@ -42,6 +42,18 @@ export interface InferenceDeps {
   } | null
   drift: { readonly enabled: boolean, timestamp: () => string, log: (record: PredictionRecord) => void }
   now?: () => number
+  /** Wall clock in ms since the epoch, for `lastInference`. */
+  clock?: () => number
+}
+
+/** Per loaded version, what every front's requests did (the protocol statistics read it). */
+export interface RequestStats {
+  success: number
+  successNs: number
+  fail: number
+  failNs: number
+  /** ms since the epoch of the last answered request; 0 before the first. */
+  lastInference: number
 }
 
 /** A cached prediction: the probabilities (float32 values, exact through JSON) and the arg-max classes. */
@@ -65,6 +77,30 @@ const FRESH: WrapOptions<Fresh | Cached> = { bypass: true }
 export function createInference (deps: InferenceDeps) {
   const { store, cache, drift } = deps
   const now = deps.now ?? (() => performance.now())
+  const clock = deps.clock ?? Date.now
+  const requestStats = new WeakMap<ServedModel, RequestStats>()
+
+  function statsOf (m: ServedModel): RequestStats {
+    let s = requestStats.get(m)
+    if (s === undefined) {
+      s = { success: 0, successNs: 0, fail: 0, failNs: 0, lastInference: 0 }
+      requestStats.set(m, s)
+    }
+    return s
+  }
+
+  function count (m: ServedModel, ok: boolean, t0: number): void {
+    const s = statsOf(m)
+    const ns = Math.round((now() - t0) * 1e6)
+    if (ok) {
+      s.success++
+      s.successNs += ns
+      s.lastInference = clock()
+    } else {
+      s.fail++
+      s.failNs += ns
+    }
+  }
   // Per loaded version, made once: the key prefix (name, version, file digest) and the logged feature names.
   const keyPrefixes = new WeakMap<ServedModel, string>()
   const logNames = new WeakMap<ServedModel, string[]>()
@@ -148,14 +184,31 @@ export function createInference (deps: InferenceDeps) {
   }
 
   async function run (m: ServedModel, input: PredictInput, start: number): Promise<Prediction> {
-    const prediction = await infer(m, input.rows)
+    const t0 = now()
+    let prediction: Prediction
+    try {
+      prediction = await infer(m, input.rows)
+    } catch (err) {
+      count(m, false, t0)
+      throw err
+    }
+    count(m, true, t0)
     if (drift.enabled) logRows(m, input, prediction, start)
     return prediction
   }
 
   async function cached (m: ServedModel, input: PredictInput, start: number, c: NonNullable<InferenceDeps['cache']>): Promise<Prediction> {
-    const { value, status } = await c.wrap<Fresh | Cached>(() => keyOf(m, input.rows), async () => new Fresh(await infer(m, input.rows)),
-      input.request !== undefined && c.fresh(input.request) ? FRESH : LOOKUP)
+    const t0 = now()
+    let wrapped: Wrapped<Fresh | Cached>
+    try {
+      wrapped = await c.wrap<Fresh | Cached>(() => keyOf(m, input.rows), async () => new Fresh(await infer(m, input.rows)),
+        input.request !== undefined && c.fresh(input.request) ? FRESH : LOOKUP)
+    } catch (err) {
+      count(m, false, t0)
+      throw err
+    }
+    count(m, true, t0)
+    const { value, status } = wrapped
     input.reply?.header('x-cache', status)
     // Cached answers are served answers too: the drift log sees every one.
     const prediction = value instanceof Fresh ? value.prediction : fromCached(m, value)
@@ -164,6 +217,8 @@ export function createInference (deps: InferenceDeps) {
   }
 
   return {
+    /** Request counts and the last answer's time of one loaded version, over every front. */
+    statsOf,
     /**
      * Runs (or answers from the cache) and logs one request's rows. Without the cache the rows are
      * enqueued on the version's batcher before this returns, so a version resolved just before

@@ -14,6 +14,7 @@ import cachePlugin from '../../plugins/cache.js'
 import driftLoggerPlugin from '../../plugins/drift-logger.js'
 import inferencePlugin from '../../plugins/inference.js'
 import kservePlugin from '../../plugins/kserve.js'
+import authPlugin from '../../plugins/auth.js'
 import grpcServerPlugin from '../../plugins/grpc-server.js'
 import { loadServices } from '../../services/protocols/grpc/protos.js'
 import { close, directPredict, ROWS } from '../helpers/direct.js'
@@ -32,6 +33,7 @@ async function grpcFront (t: Test, env: Record<string, string> = {}) {
   await app.register(driftLoggerPlugin)
   await app.register(inferencePlugin)
   await app.register(kservePlugin)
+  await app.register(authPlugin)
   await app.register(grpcServerPlugin)
   await app.ready()
   t.teardown(() => app.close())
@@ -96,7 +98,7 @@ t.test('GRPCInferenceService: health, metadata, config, index, stats and ModelIn
   t.same(await call('ServerReady', {}), { ready: true })
   t.same(await call('ModelReady', { name: 'iris_onnx', version: '' }), { ready: true })
   t.same(await call('ModelReady', { name: 'nope', version: '' }), { ready: false }, 'not ready is an answer, not an error')
-  t.match(await call('ServerMetadata', {}), { name: 'inference-gateway', extensions: ['binary_tensor_data', 'model_configuration', 'statistics', 'model_repository'] })
+  t.match(await call('ServerMetadata', {}), { name: 'inference-gateway', extensions: ['binary_tensor_data', 'classification', 'model_configuration', 'statistics', 'model_repository'] })
   t.same(await call('ModelMetadata', { name: 'iris_mlp', version: '1' }), {
     name: 'iris_mlp',
     versions: ['1'],

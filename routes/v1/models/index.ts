@@ -1,5 +1,5 @@
-// TF-Serving-compatible REST (/v1/models/...): status, metadata and :predict over the in-process
-// models. TF Serving reads bodies as JSON whatever the Content-Type and answers {"error": "..."} (the
+// TF-Serving-compatible REST (/v1/models/...): status, metadata, :predict, :classify and :regress
+// over the in-process models. TF Serving reads bodies as JSON whatever the Content-Type and answers {"error": "..."} (the
 // error renderer's 'tf-serving' shape; a path outside its grammar is a 400, not a 404).
 // Its paths put the method after a colon (iris:predict), which a Fastify path cannot express after
 // a parameter, so the last segment is one parameter split here.
@@ -37,19 +37,19 @@ const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
 
   const predictOpts = <P extends TObject>(summary: string, params: P) => ({
     bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT,
-    schema: { tags, summary, params, body: PredictBodySchema, response: { 200: PredictResponseSchema, ...errors, 413: TfErrorSchema, 501: TfErrorSchema } }
+    schema: { tags, summary, params, body: PredictBodySchema, response: { 200: PredictResponseSchema, ...errors, 413: TfErrorSchema } }
   })
-  fastify.post('/:target', predictOpts('Predict: POST /v1/models/{m}:predict with "instances" (rows) or "inputs" (columns)', Type.Object({ target })), async (r, reply) => {
+  fastify.post('/:target', predictOpts('Predict, Classify or Regress: POST /v1/models/{m}:predict with "instances" (rows) or "inputs" (columns); :classify / :regress with "examples" (and "context")', Type.Object({ target })), async (r, reply) => {
     const [model, method] = splitMethod(r.params.target)
-    return tfs.predict({ model }, method, r.body, r.routeOptions.url ?? r.url, reply)
+    return tfs.run({ model }, method, r.body, r.routeOptions.url ?? r.url, reply)
   })
-  fastify.post('/:model/versions/:target', predictOpts('Predict with one version: /v1/models/{m}/versions/{v}:predict', Type.Object({ model: name, target: Type.String({ pattern: '^[0-9]+:(predict|classify|regress)$' }) })), async (r, reply) => {
+  fastify.post('/:model/versions/:target', predictOpts('Predict / Classify / Regress with one version: /v1/models/{m}/versions/{v}:predict', Type.Object({ model: name, target: Type.String({ pattern: '^[0-9]+:(predict|classify|regress)$' }) })), async (r, reply) => {
     const [v, method] = splitMethod(r.params.target)
-    return tfs.predict({ model: r.params.model, version: v }, method, r.body, r.routeOptions.url ?? r.url, reply)
+    return tfs.run({ model: r.params.model, version: v }, method, r.body, r.routeOptions.url ?? r.url, reply)
   })
-  fastify.post('/:model/labels/:target', predictOpts('Predict with a labelled version: /v1/models/{m}/labels/{l}:predict', Type.Object({ model: name, target })), async (r, reply) => {
+  fastify.post('/:model/labels/:target', predictOpts('Predict / Classify / Regress with a labelled version: /v1/models/{m}/labels/{l}:predict', Type.Object({ model: name, target })), async (r, reply) => {
     const [l, method] = splitMethod(r.params.target)
-    return tfs.predict({ model: r.params.model, label: l }, method, r.body, r.routeOptions.url ?? r.url, reply)
+    return tfs.run({ model: r.params.model, label: l }, method, r.body, r.routeOptions.url ?? r.url, reply)
   })
 }
 

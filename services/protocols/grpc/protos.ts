@@ -32,6 +32,8 @@ export function loadServices () {
 export function grpcStatusFor (httpStatus: number | undefined): grpc.status {
   switch (httpStatus) {
     case 400: return grpc.status.INVALID_ARGUMENT
+    case 401: return grpc.status.UNAUTHENTICATED
+    case 403: return grpc.status.PERMISSION_DENIED
     case 404: return grpc.status.NOT_FOUND
     case 413: return grpc.status.RESOURCE_EXHAUSTED
     case 501: return grpc.status.UNIMPLEMENTED
@@ -41,27 +43,50 @@ export function grpcStatusFor (httpStatus: number | undefined): grpc.status {
   }
 }
 
+/** The gRPC status and message of an error: a bug's message stays in the server. */
+export function errorDetails (err: { statusCode?: number, message: string }): { code: grpc.status, details: string } {
+  const code = grpcStatusFor(err.statusCode)
+  return { code, details: code === grpc.status.INTERNAL && !isGatewayError(err) ? 'Internal error' : err.message }
+}
+
 /** Adapts an async function to a grpc-js unary handler, mapping coded errors to gRPC statuses. */
 export function unary<Req, Res> (fn: (request: Req, metadata: grpc.Metadata) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     Promise.resolve().then(() => fn(call.request, call.metadata)).then(
       (res) => callback(null, res),
-      (err: { statusCode?: number, code?: string, message: string }) => {
-        const code = grpcStatusFor(err.statusCode)
-        callback({ code, details: code === grpc.status.INTERNAL && !isGatewayError(err) ? 'Internal error' : err.message })
-      })
+      (err: { statusCode?: number, message: string }) => callback(errorDetails(err)))
   }
 }
 
 export type CallObserver = (service: string, method: string, code: grpc.status, seconds: number) => void
 
-/** Wraps every unary handler of a service so each finished call is reported (for metrics). */
-export function instrument (service: string, impl: grpc.UntypedServiceImplementation, observe: CallObserver): grpc.UntypedServiceImplementation {
-  return Object.fromEntries(Object.entries(impl).map(([method, handler]) => [method, (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-    const start = performance.now()
-    ;(handler as grpc.handleUnaryCall<unknown, unknown>)(call, (err, value) => {
-      observe(service, method, err != null ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK, (performance.now() - start) / 1000)
-      callback(err, value)
-    })
-  }]))
+/**
+ * Wraps every handler of a service so each finished call is reported (for metrics): unary calls
+ * when they answer, streams (methods whose definition has requestStream) when they end.
+ */
+export function instrument (service: string, impl: grpc.UntypedServiceImplementation, observe: CallObserver, definition?: grpc.ServiceDefinition): grpc.UntypedServiceImplementation {
+  const unaryCall = (method: string, handler: grpc.handleUnaryCall<unknown, unknown>) =>
+    (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      const start = performance.now()
+      handler(call, (err, value) => {
+        observe(service, method, err != null ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK, (performance.now() - start) / 1000)
+        callback(err, value)
+      })
+    }
+  const streamCall = (method: string, handler: grpc.handleBidiStreamingCall<unknown, unknown>) =>
+    (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      const start = performance.now()
+      let reported = false
+      const report = (code: grpc.status) => {
+        if (reported) return
+        reported = true
+        observe(service, method, code, (performance.now() - start) / 1000)
+      }
+      call.on('finish', () => report(grpc.status.OK))
+      call.on('cancelled', () => report(grpc.status.CANCELLED))
+      handler(call)
+    }
+  return Object.fromEntries(Object.entries(impl).map(([method, handler]) => [method, definition?.[method]?.requestStream === true
+    ? streamCall(method, handler as grpc.handleBidiStreamingCall<unknown, unknown>)
+    : unaryCall(method, handler as grpc.handleUnaryCall<unknown, unknown>)]))
 }

@@ -27,7 +27,8 @@ t.test('metadata: SignatureDefs nested twice, int64 sizes as strings', async (t)
   const body = res.json()
   t.same(body.model_spec, { name: 'iris', signature_name: '', version: '1' })
   const sigs = body.metadata.signature_def.signature_def
-  t.same(Object.keys(sigs), ['serving_default', 'predict_all'])
+  t.same(Object.keys(sigs), ['serving_default', 'predict_all', 'classification'])
+  t.equal(sigs.classification.method_name, 'tensorflow/serving/classify')
   t.same(sigs.serving_default.inputs, { float_input: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }, { size: '4', name: '' }], unknown_rank: false }, name: 'float_input' } })
   t.same(Object.keys(sigs.serving_default.outputs), ['probabilities'])
   t.same(sigs.predict_all.outputs.label.dtype, 'DT_INT64')
@@ -80,7 +81,7 @@ t.test('errors use {"error"} with TF Serving\'s messages and codes', async (t) =
     [await post('/v1/models/iris/labels/canary:predict', { instances: ROWS }), 400, 'Unrecognized servable version label: canary'],
     [await post('/v1/models/nope:predict', { instances: ROWS }), 404, 'Servable not found for request: Latest(nope)'],
     [await post('/v1/models/iris/versions/4:predict', { instances: ROWS }), 404, 'Servable not found for request: Specific(iris, 4)'],
-    [await post('/v1/models/iris:classify', { instances: ROWS }), 501, ':classify is not served for model iris; use :predict'],
+    [await post('/v1/models/iris:classify', { instances: ROWS }), 400, "Missing 'examples' key"],
     [await post('/v1/models/iris:predict', { instances: Array(60).fill(ROWS[0]) }), 413, 'Request body is too large'],
     [await app.inject({ method: 'DELETE', url: '/v1/models/iris' }), 400, 'Malformed request: DELETE /v1/models/iris']
   ]

@@ -30,7 +30,7 @@ const chunk = (flat: number[], k: number) => Array.from({ length: flat.length / 
 t.test('server metadata, liveness, readiness and the repository index', async (t) => {
   const app = await buildTestApp(t)
   const meta = await app.inject({ url: '/v2' })
-  t.same(meta.json(), { name: 'inference-gateway', version: '0.1.0', extensions: ['binary_tensor_data', 'model_configuration', 'statistics', 'model_repository'] })
+  t.same(meta.json(), { name: 'inference-gateway', version: '0.1.0', extensions: ['binary_tensor_data', 'classification', 'model_configuration', 'statistics', 'model_repository'] })
   t.same((await app.inject({ url: '/v2/health/live' })).json(), { live: true })
   const ready = await app.inject({ url: '/v2/health/ready' })
   t.equal(ready.statusCode, 200)
@@ -79,7 +79,7 @@ t.test('model metadata, readiness and config, with and without a version, and fo
     platform: 'onnxruntime_onnx',
     max_batch_size: 1000,
     input: [{ name: 'float_input', data_type: 'TYPE_FP32', dims: [4] }],
-    output: [{ name: 'probabilities', data_type: 'TYPE_FP32', dims: [3] }, { name: 'label', data_type: 'TYPE_INT64', dims: [1] }],
+    output: [{ name: 'probabilities', data_type: 'TYPE_FP32', dims: [3] }, { name: 'label', data_type: 'TYPE_INT64', dims: [1], reshape: { shape: [] } }],
     dynamic_batching: { max_queue_delay_microseconds: 0, default_queue_policy: { max_queue_size: 2048 } }
   })
   const unknownPath = await app.inject({ url: '/v2/models/iris/nothing' })

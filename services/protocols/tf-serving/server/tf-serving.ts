@@ -1,12 +1,15 @@
-// TensorFlow Serving's REST API over the in-process models: model status, metadata (SignatureDef)
-// and :predict in row ("instances") and columnar ("inputs") formats, with TF Serving's messages.
+// TensorFlow Serving's REST API over the in-process models: model status, metadata (SignatureDef),
+// :predict in row ("instances") and columnar ("inputs") formats, and :classify / :regress on
+// tf.Example JSON ("examples", "context"), with TF Serving's messages.
 // Signatures: serving_default returns the probabilities alone (as a Keras softmax model would);
-// predict_all returns probabilities and label.
-import { BadRequestError, ProtocolUnsupportedError, ServableNotFoundError, TensorInvalidError } from '../../../lib/errors.js'
+// predict_all returns probabilities and label; a classifier also has `classification` (method
+// classify), a regressor `regression` (method regress).
+import { BadRequestError, ServableNotFoundError, TensorInvalidError } from '../../../lib/errors.js'
 import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
 import type { Inference, ReplyLike } from '../../../inference/prediction-path.js'
 import { roundFloat32 } from '../../../inference/classification.js'
 import type { TensorData } from '../../../inference/batcher.js'
+import { rowsOfExamples, type ExamplesBody } from './examples.js'
 
 export const DEFAULT_SIGNATURE = 'serving_default'
 const ALL_SIGNATURE = 'predict_all'
@@ -14,7 +17,12 @@ const LABELS = ['default', 'latest']
 
 export interface ModelPath { model: string, version?: string, label?: string }
 
-export interface PredictBody { signature_name?: string, instances?: unknown, inputs?: unknown }
+export interface PredictBody extends ExamplesBody { signature_name?: string, instances?: unknown, inputs?: unknown }
+
+const METHOD_NAMES: Record<string, string> = { predict: 'tensorflow/serving/predict', classify: 'tensorflow/serving/classify', regress: 'tensorflow/serving/regress' }
+
+/** A regressor (its one float column is the value), as the trainer's metadata names the model type. */
+export const isRegressor = (m: ServedModel): boolean => /regress/i.test(String(m.metadata.model_type ?? '')) || m.metadata.task === 'regression'
 
 export interface TfServingOptions {
   store: ModelStore
@@ -107,18 +115,48 @@ export function createTfServing (opts: TfServingOptions) {
       const signature = (name: string) => ({
         inputs: { [m.inputName]: tensorInfo(m.inputName, 'DT_FLOAT', [-1, m.numFeatures]) },
         outputs: outputs(name),
-        method_name: 'tensorflow/serving/predict',
+        method_name: METHOD_NAMES.predict,
         defaults: {}
       })
+      // Classify and Regress read serialized tf.Examples, as an Estimator export declares them.
+      const examples = { inputs: tensorInfo('input_example_tensor:0', 'DT_STRING', [-1]) }
+      const extra = isRegressor(m)
+        ? { regression: { inputs: examples, outputs: { outputs: tensorInfo('outputs', 'DT_FLOAT', [-1, 1]) }, method_name: METHOD_NAMES.regress, defaults: {} } }
+        : { classification: { inputs: examples, outputs: { classes: tensorInfo('classes', 'DT_STRING', [-1, m.classes.length]), scores: tensorInfo('scores', 'DT_FLOAT', [-1, m.classes.length]) }, method_name: METHOD_NAMES.classify, defaults: {} } }
       return {
         model_spec: { name: p.model, signature_name: '', version: m.version },
-        metadata: { signature_def: { signature_def: { [DEFAULT_SIGNATURE]: signature(DEFAULT_SIGNATURE), [ALL_SIGNATURE]: signature(ALL_SIGNATURE) } } }
+        metadata: { signature_def: { signature_def: { [DEFAULT_SIGNATURE]: signature(DEFAULT_SIGNATURE), [ALL_SIGNATURE]: signature(ALL_SIGNATURE), ...extra } } }
       }
     },
 
-    /** `route` names the front in the prediction log; `reply` (HTTP) gives the logged latency. */
-    async predict (p: ModelPath, method: string, body: PredictBody, route: string, reply?: ReplyLike) {
-      if (method !== 'predict') throw new ProtocolUnsupportedError(`:${method} is not served for model ${p.model}; use :predict`)
+    /** :predict, :classify or :regress. `route` names the front in the prediction log; `reply` (HTTP) gives the logged latency. */
+    async run (p: ModelPath, method: string, body: PredictBody, route: string, reply?: ReplyLike) {
+      return method === 'predict' ? this.predict(p, body, route, reply) : this.classifyOrRegress(p, method, body, route, reply)
+    },
+
+    /**
+     * Classify: per example, every class with its score, in class order ({"results": [[[label,
+     * score], ...], ...]}). Regress: one value per example ({"results": [v, ...]}). The model must
+     * be of the kind the method needs, as TF Serving checks the signature's method_name.
+     */
+    async classifyOrRegress (p: ModelPath, method: string, body: PredictBody, route: string, reply?: ReplyLike) {
+      const m = resolve(p)
+      const own = isRegressor(m) ? 'regress' : 'classify'
+      const named = body.signature_name === undefined || body.signature_name === '' ? DEFAULT_SIGNATURE : body.signature_name
+      const known = [DEFAULT_SIGNATURE, ALL_SIGNATURE, own === 'regress' ? 'regression' : 'classification']
+      if (!known.includes(named)) throw new BadRequestError(`Serving signature name: "${named}" not found in signature def`)
+      if (method !== own) {
+        const kind = method === 'regress' ? 'regression' : 'classification'
+        throw new BadRequestError(`Expected ${kind} signature method_name to be ${METHOD_NAMES[method]}. Was: ${METHOD_NAMES[own]}`)
+      }
+      const rows = rowsOfExamples(body, { featureNames: m.featureNames, inputName: m.inputName, maxRows: opts.maxRows })
+      const prediction = await inference.predict({ model: m, rows: Float32Array.from(rows.flat()), route, reply })
+      const scores = splitRows(prediction.probabilities, rows.length)
+      if (own === 'regress') return { results: scores.map((v) => Array.isArray(v) ? v[0] : v) }
+      return { results: scores.map((row) => (Array.isArray(row) ? row : [row]).map((score, i) => [m.classes[i] ?? String(i), score])) }
+    },
+
+    async predict (p: ModelPath, body: PredictBody, route: string, reply?: ReplyLike) {
       const m = resolve(p)
       const signature = body.signature_name === undefined || body.signature_name === '' ? DEFAULT_SIGNATURE : body.signature_name
       if (signature !== DEFAULT_SIGNATURE && signature !== ALL_SIGNATURE) throw new BadRequestError(`Serving signature name: "${signature}" not found in signature def`)
