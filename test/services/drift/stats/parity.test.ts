@@ -23,20 +23,44 @@ t.comment(`scipy ${py.versions.scipy}, numpy ${py.versions.numpy}`)
 const close = (t: Test, actual: number, expected: number, tol: number, what: string) =>
   t.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (|diff| ${Math.abs(actual - expected).toExponential(2)} <= ${tol})`)
 
-t.test('two-sample KS: statistic within 1e-9, p-value within 1e-6, same method as ks_2samp(method="auto")', async (t) => {
-  t.same(py.ks.map((c) => c.method).filter((m) => m === 'asymp').length, 3, 'three cases beyond 10 000 rows')
+/**
+ * Relative error where scipy's p is a normal double (>= 1e-300); below that (scipy answers 0 or a
+ * subnormal) ours must be below 1e-300 as well.
+ */
+const relClose = (t: Test, actual: number, expected: number, what: string) => {
+  if (expected >= 1e-300) {
+    const rel = Math.abs(actual - expected) / expected
+    return t.ok(rel <= 1e-6, `${what}: ${actual} vs ${expected} (relative error ${rel.toExponential(2)} <= 1e-6)`)
+  }
+  return t.ok(actual >= 0 && actual < 1e-300, `${what}: ${actual} vs scipy ${expected}: both below 1e-300`)
+}
+
+t.test('two-sample KS: statistic within 1e-9, p-value within 1e-6 RELATIVE down to 1e-300, same method as ks_2samp(method="auto")', async (t) => {
+  t.same(py.ks.map((c) => c.method).filter((m) => m === 'asymp').length, 7, 'seven cases beyond 10 000 rows')
+  const tiny = py.ks.filter((c) => c.pvalue > 0 && c.pvalue < 1e-250)
+  t.ok(tiny.some((c) => c.method === 'exact' && c.a.length !== c.b.length), 'an unequal-size exact case below 1e-250')
+  t.ok(tiny.some((c) => c.method === 'exact' && c.a.length === c.b.length), 'an equal-size exact case below 1e-250')
+  t.ok(py.ks.some((c) => c.method === 'asymp' && c.pvalue > 0 && c.pvalue < 1e-150), 'an asymptotic case below 1e-150')
+  let worst = 0
   for (const c of py.ks) {
     const r = ks2samp(c.a, c.b)
     t.equal(r.method, c.method, `${c.name}: ${c.method}`)
     close(t, r.statistic, c.statistic, 1e-9, `${c.name} D`)
-    close(t, r.pValue, c.pvalue, 1e-6, `${c.name} p`)
+    relClose(t, r.pValue, c.pvalue, `${c.name} p`)
+    if (c.pvalue >= 1e-300) worst = Math.max(worst, Math.abs(r.pValue - c.pvalue) / c.pvalue)
   }
+  t.comment(`worst relative error of the KS p-values: ${worst.toExponential(2)}`)
 })
 
 t.test('Kolmogorov distribution kstwo.sf over every branch (Ruben-Gambino, Durbin, Smirnov, Pelz-Good)', async (t) => {
   let worst = 0
   for (const c of py.kstwo) worst = Math.max(worst, Math.abs(kolmogorovSf(c.n, c.x) - c.sf))
   t.ok(worst <= 1e-9, `${py.kstwo.length} points, worst |diff| ${worst.toExponential(2)} <= 1e-9`)
+  let worstRel = 0
+  for (const c of py.kstwo.filter((k) => k.sf >= 1e-300)) worstRel = Math.max(worstRel, Math.abs(kolmogorovSf(c.n, c.x) - c.sf) / c.sf)
+  t.ok(worstRel <= 1e-6, `worst relative error ${worstRel.toExponential(2)} <= 1e-6 over the points with sf >= 1e-300`)
+  t.ok(py.kstwo.filter((k) => k.sf > 0 && k.sf < 1e-100).length >= 20, 'the grid reaches sf below 1e-100')
+  for (const c of py.kstwo.filter((k) => k.sf === 0)) t.equal(kolmogorovSf(c.n, c.x), 0, `n ${c.n}, x ${c.x}: 0 as scipy (n·x² >= 370 or underflow)`)
   t.ok(py.kstwo.some((c) => c.n > 140 && c.n * c.x * c.x < 2.2 && c.n * c.x ** 1.5 > 1.4), 'the grid reaches the Pelz-Good range')
 })
 
