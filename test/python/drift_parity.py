@@ -64,6 +64,12 @@ for ref, cur in [([40, 40, 40], [17, 16, 17]), ([40, 40, 40], [5, 20, 25]), ([30
     r = stats.chi2_contingency(np.array([ref, cur]))
     chi2.append({"reference": ref, "current": cur, "statistic": float(r.statistic), "pvalue": float(r.pvalue), "dof": int(r.dof)})
 
+chi2gof = []
+for ref, cur in [([40, 40, 40], [17, 16, 17]), ([40, 40, 40], [5, 20, 25]), ([12, 30, 45, 33], [10, 9, 8, 30]), ([41, 39, 40], [30, 200, 170])]:
+    n_ref, n_cur = sum(ref), sum(cur)
+    r = stats.chisquare(cur, [x * n_cur / n_ref for x in ref])
+    chi2gof.append({"reference": ref, "current": cur, "statistic": float(r.statistic), "pvalue": float(r.pvalue)})
+
 wass = []
 for u, v in [([0, 1, 3], [5, 6, 8]), (rng.normal(0, 1, 57).tolist(), rng.normal(0.5, 2, 91).tolist()),
              (np.round(rng.normal(5.8, 0.8, 120), 1).tolist(), np.round(rng.normal(7.3, 0.8, 50), 1).tolist())]:
@@ -87,5 +93,5 @@ for ref, cur in [([0] * 60 + [1] * 60, [0] * 10 + [1] * 30), ([0] * 50 + [1] * 7
     z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / len(r) + 1 / len(c)))
     zt.append({"reference": ref, "current": cur, "pvalue": float(2 * stats.norm.sf(abs(z)))})
 
-json.dump({"versions": {"scipy": scipy.__version__, "numpy": np.__version__}, "ks": ks, "kstwo": kstwo, "chi2": chi2,
+json.dump({"versions": {"scipy": scipy.__version__, "numpy": np.__version__}, "ks": ks, "kstwo": kstwo, "chi2": chi2, "chi2gof": chi2gof,
            "wasserstein": wass, "jensenshannon": js, "histogram": hist, "ztest": zt}, sys.stdout)

@@ -5,13 +5,14 @@ import { runPythonJson } from '../../../helpers/python.js'
 import { projectRoot } from '../../../../services/lib/project-root.js'
 import { ks2samp } from '../../../../services/drift/stats/ks.js'
 import { kolmogorovSf } from '../../../../services/drift/stats/kolmogorov.js'
-import { chiSquareHomogeneity, histogram, jensenShannon, sturgesEdges, wasserstein, wassersteinNormed, zTestProportions } from '../../../../services/drift/stats/stats.js'
+import { chiSquareGoodnessOfFit, chiSquareHomogeneity, histogram, jensenShannon, sturgesEdges, wasserstein, wassersteinNormed, zTestProportions } from '../../../../services/drift/stats/stats.js'
 
 interface Parity {
   versions: Record<string, string>
   ks: Array<{ name: string, a: number[], b: number[], statistic: number, pvalue: number, method: 'exact' | 'asymp' }>
   kstwo: Array<{ n: number, x: number, sf: number }>
   chi2: Array<{ reference: number[], current: number[], statistic: number, pvalue: number, dof: number }>
+  chi2gof: Array<{ reference: number[], current: number[], statistic: number, pvalue: number }>
   wasserstein: Array<{ u: number[], v: number[], distance: number, std_u: number }>
   jensenshannon: Array<{ p: number[], q: number[], distance: number }>
   histogram: Array<{ values: number[], edges: number[], counts: number[] }>
@@ -71,6 +72,17 @@ t.test('chi-square homogeneity as chi2_contingency (Yates for 2x2)', async (t) =
     close(t, r.statistic, c.statistic, 1e-9, `${JSON.stringify([c.reference, c.current])} statistic`)
     close(t, r.pValue, c.pvalue, 1e-6, `${JSON.stringify([c.reference, c.current])} p`)
   }
+})
+
+t.test('chi-square goodness of fit as Evidently calls scipy.stats.chisquare (expected = reference counts scaled to the current size)', async (t) => {
+  for (const c of py.chi2gof) {
+    const r = chiSquareGoodnessOfFit(c.reference, c.current)
+    t.equal(r.dof, c.reference.length - 1)
+    close(t, r.statistic, c.statistic, 1e-9 * Math.max(1, c.statistic), `${JSON.stringify([c.reference, c.current])} statistic`)
+    t.ok(Math.abs(r.pValue - c.pvalue) <= 1e-6 * c.pvalue, `${JSON.stringify([c.reference, c.current])} p ${r.pValue} vs ${c.pvalue} (relative)`)
+  }
+  t.same(chiSquareGoodnessOfFit([0, 40, 40], [3, 20, 20]), { statistic: Infinity, pValue: 0, dof: 2 }, 'a class the reference never had: p = 0')
+  t.same(chiSquareGoodnessOfFit([40], [20]), { statistic: 0, pValue: 1, dof: 0 }, 'one category: nothing to test')
 })
 
 t.test('Wasserstein-1, its Evidently normalisation, Jensen-Shannon, Sturges bins, Z test', async (t) => {
