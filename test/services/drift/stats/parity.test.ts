@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { runPythonJson } from '../../../helpers/python.js'
 import { projectRoot } from '../../../../services/lib/project-root.js'
-import { ks2samp } from '../../../../services/drift/stats/ks.js'
+import { exactTwoSided, ks2samp } from '../../../../services/drift/stats/ks.js'
 import { kolmogorovSf } from '../../../../services/drift/stats/kolmogorov.js'
 import { chiSquareGoodnessOfFit, chiSquareHomogeneity, histogram, jensenShannon, sturgesEdges, wasserstein, wassersteinNormed, zTestProportions } from '../../../../services/drift/stats/stats.js'
 
@@ -51,6 +51,8 @@ t.test('two-sample KS: statistic within 1e-9, p-value within 1e-6 RELATIVE down 
     if (c.pvalue >= 1e-300) worst = Math.max(worst, Math.abs(r.pValue - c.pvalue) / c.pvalue)
   }
   t.comment(`worst relative error of the KS p-values: ${worst.toExponential(2)}`)
+  t.equal(exactTwoSided(2, 3, 1 / 6).pValue, 1, 'D = 1/lcm: every path leaves the band, p = 1 (scipy returns 1.0 there too)')
+  t.throws(() => ks2samp([], [1]), /two non-empty samples/)
 })
 
 t.test('Kolmogorov distribution kstwo.sf over every branch (Ruben-Gambino, Durbin, Smirnov, Pelz-Good)', async (t) => {
@@ -63,6 +65,7 @@ t.test('Kolmogorov distribution kstwo.sf over every branch (Ruben-Gambino, Durbi
   t.ok(py.kstwo.filter((k) => k.sf > 0 && k.sf < 1e-100).length >= 20, 'the grid reaches sf below 1e-100')
   for (const c of py.kstwo.filter((k) => k.sf === 0)) t.equal(kolmogorovSf(c.n, c.x), 0, `n ${c.n}, x ${c.x}: 0 as scipy (n·x² >= 370 or underflow)`)
   t.ok(py.kstwo.some((c) => c.n > 140 && c.n * c.x * c.x < 2.2 && c.n * c.x ** 1.5 > 1.4), 'the grid reaches the Pelz-Good range')
+  t.ok(py.kstwo.some((c) => c.n > 1e6 && c.n * c.x * c.x >= 2.2 && c.sf > 0), "the grid reaches smirnov's n > 10^6 approximation")
 })
 
 t.test('chi-square homogeneity as chi2_contingency (Yates for 2x2)', async (t) => {
