@@ -1,8 +1,8 @@
 """Evidently 0.7's own drift report on fixed seeded windows, for the gateway's parity test.
 
-For each window (reference + current rows: float features and a predicted-class column), runs
-Report([DataDriftPreset()]) twice: on the dataset as Evidently infers it (its default: every
-numerical and categorical column counts in the share, the prediction included) and with
+For each window (reference + current rows: float features and a predicted-class column), runs one
+Report with two presets on the dataset as Evidently infers it: DataDriftPreset() (its default:
+every numerical and categorical column counts in the share, the prediction included) and
 DataDriftPreset(columns=<features>). Prints JSON: {"versions", "windows": [{name, features,
 classes, reference, current, evidently: {columns: {col: {method, score, drifted}}, count, share,
 categorical_columns}, features_only: {count, share}, homogeneity: {p}}]}.
@@ -37,38 +37,40 @@ def rows(n, shift=0.0, level_p=(0.25, 0.25, 0.25, 0.25), flag_p=0.5, class_p=(1 
     })
 
 
-def run(reference, current, columns=None):
-    report = Report([DataDriftPreset(columns=columns)], include_tests=True)
+def run(reference, current):
+    """One Evidently report with both presets: the default and DataDriftPreset(columns=FEATURES)."""
+    report = Report([DataDriftPreset(), DataDriftPreset(columns=FEATURES)], include_tests=True)
     snapshot = report.run(Dataset.from_pandas(current), Dataset.from_pandas(reference))
     out = snapshot.dict()
-    result = {"columns": {}}
+    definition = Dataset.from_pandas(current)._data_definition
+    default = {"columns": {}, "categorical_columns": definition.categorical_columns, "numerical_columns": definition.numerical_columns}
+    features_only = {}
     for metric in out["metrics"]:
         params = metric["config"]
         if params["type"].endswith("DriftedColumnsCount"):
-            result["count"] = metric["value"]["count"]
-            result["share"] = metric["value"]["share"]
+            target = default if params.get("columns") is None else features_only
+            target["count"] = metric["value"]["count"]
+            target["share"] = metric["value"]["share"]
         elif params["type"].endswith("ValueDrift"):
-            result["columns"][params["column"]] = {"method": params["method"], "score": float(metric["value"]), "threshold": params["threshold"]}
+            default["columns"][params["column"]] = {"method": params["method"], "score": float(metric["value"]), "threshold": params["threshold"]}
     for test in out["tests"]:
         params = test["metric_config"]["params"]
         if params["type"].endswith("ValueDrift"):
-            result["columns"][params["column"]]["drifted"] = test["status"] == "FAIL"
-    definition = Dataset.from_pandas(current)._data_definition
-    result["categorical_columns"] = definition.categorical_columns
-    result["numerical_columns"] = definition.numerical_columns
-    return result
+            default["columns"][params["column"]]["drifted"] = test["status"] == "FAIL"
+    return default, features_only
 
 
 def window(name, reference, current):
     keys = sorted(set(reference["prediction"]) | set(current["prediction"]))
+    evidently_default, features_only = run(reference, current)
     table = np.array([[int((reference["prediction"] == k).sum()) for k in keys], [int((current["prediction"] == k).sum()) for k in keys]])
     return {
         "name": name,
         "features": FEATURES,
         "reference": {c: reference[c].tolist() for c in reference.columns},
         "current": {c: current[c].tolist() for c in current.columns},
-        "evidently": run(reference, current),
-        "features_only": run(reference, current, columns=FEATURES),
+        "evidently": evidently_default,
+        "features_only": features_only,
         "homogeneity": {"prediction": float(stats.chi2_contingency(table).pvalue)},
     }
 
