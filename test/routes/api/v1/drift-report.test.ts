@@ -76,6 +76,10 @@ t.test('DRIFT_CHI_SQUARE=homogeneity and DRIFT_SHARE_COLUMNS=features reach the 
   const drifted = FEATURE_NAMES.filter((f) => body.drift_analysis.feature_drift_scores[f].drift_detected).length
   t.equal(body.drift_analysis.number_of_drifted_columns, drifted)
   t.equal(body.drift_analysis.overall_drift_score, drifted / 4)
+
+  const { buildApp } = await import('../../../../app.js')
+  await t.rejects(buildApp({ env: { DRIFT_CHI_SQUARE: 'gof' }, logger: false }), { message: /env\/DRIFT_CHI_SQUARE must be equal to one of the allowed values/ })
+  await t.rejects(buildApp({ env: { DRIFT_SHARE_COLUMNS: 'some' }, logger: false }), { message: /env\/DRIFT_SHARE_COLUMNS must be equal to one of the allowed values/ })
 })
 
 t.test('an unshifted stream from the training population raises no drift', async (t) => {
