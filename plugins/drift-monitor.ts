@@ -30,6 +30,7 @@ export default fp(async function driftMonitorPlugin (fastify) {
     driftLogger,
     gauges,
     minSamples: config.DRIFT_MIN_SAMPLES,
+    options: { chiSquare: config.DRIFT_CHI_SQUARE, shareColumns: config.DRIFT_SHARE_COLUMNS },
     reportPath: join(config.DATA_DIR, 'drift_report.html'),
     onWriteError: (err) => log.warn({ err: err.message }, 'drift report: cannot write drift_report.html')
   })

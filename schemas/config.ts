@@ -54,6 +54,8 @@ export const ConfigSchema = Type.Object({
   DRIFT_DEFAULT_LIMIT: Type.Integer({ default: 100, minimum: 1, description: 'rows a drift report analyses when no limit is given' }),
   DRIFT_MAX_LIMIT: Type.Integer({ default: 1000000, minimum: 1, description: 'largest accepted limit' }),
   DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' }),
+  DRIFT_CHI_SQUARE: StringEnum(['goodness_of_fit', 'homogeneity'], { default: 'goodness_of_fit', description: "chi-square test of the predicted class and of 3-5-valued features: goodness of fit against the reference shares (Evidently's chisquare) or 2xk homogeneity (scipy chi2_contingency)" }),
+  DRIFT_SHARE_COLUMNS: StringEnum(['all', 'features'], { default: 'all', description: "columns in the dataset drift share: all (features and predicted class, as Evidently's DataDriftPreset) or features only" }),
   // Serving protocols (issue 4a): KServe V2 and TF-Serving-compatible REST, the gRPC front.
   PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 and /v1/models request body, bytes (Triton: 64 MB)' }),
   GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),

@@ -9,8 +9,8 @@ export const ColumnDriftSchema = Type.Object({
   statistical_test: StatTest,
   threshold: Type.Number(),
   score_kind: Type.Union([Type.Literal('p_value'), Type.Literal('distance')], { description: 'p-value: drift when below the threshold; distance: drift when at or above it' }),
-  statistic: Type.Optional(Type.Number({ description: 'KS D or chi-square statistic' })),
-  method: Type.Optional(Type.Union([Type.Literal('exact'), Type.Literal('asymp')], { description: 'KS p-value method (exact up to 10 000 rows per sample)' })),
+  statistic: Type.Optional(Type.Number({ description: 'KS D or chi-square statistic (absent when infinite: a class the reference never had)' })),
+  method: Type.Optional(Type.Union([Type.Literal('exact'), Type.Literal('asymp'), Type.Literal('goodness_of_fit'), Type.Literal('homogeneity')], { description: 'KS p-value method (exact up to 10 000 rows per sample); chi-square variant (DRIFT_CHI_SQUARE)' })),
   psi: Type.Number({ description: 'population stability index on Evidently bins (reported, not the decision)' })
 })
 
@@ -19,7 +19,7 @@ const Distribution = Type.Record(Type.String(), Type.Number())
 export const DriftReportSchema = Type.Object({
   drift_analysis: Type.Object({
     drift_detected: Type.Boolean({ description: 'dataset drift: share of drifted columns >= 0.5' }),
-    overall_drift_score: Type.Number({ description: 'share of drifted columns (features and predicted class)' }),
+    overall_drift_score: Type.Number({ description: 'share of drifted columns (features and predicted class; features only with DRIFT_SHARE_COLUMNS=features)' }),
     feature_drift_scores: Type.Record(Type.String(), ColumnDriftSchema),
     prediction_drift: Type.Union([Type.Intersect([ColumnDriftSchema, Type.Object({ reference_distribution: Distribution, current_distribution: Distribution })]), Type.Null()]),
     number_of_columns: Type.Integer(),

@@ -9,7 +9,7 @@ import type { ModelStore, ServedModel } from '../inference/model-store.js'
 import type { createDriftLogger } from './log/logger.js'
 import { renderDriftHtml } from './html.js'
 import { loggedFeatureNames, parseReferenceCsv, REFERENCE_FILE } from './stats/reference.js'
-import { buildDriftReport, toCurrentData, type DriftReport, type ReferenceData } from './report.js'
+import { buildDriftReport, toCurrentData, type DriftOptions, type DriftReport, type ReferenceData } from './report.js'
 
 export interface DriftGauges { score: Gauge<'model' | 'feature' | 'test'>, detected: Gauge<'model' | 'feature'>, share: Gauge<'model'>, dataset: Gauge<'model'>, samples: Gauge<'model'> }
 
@@ -18,6 +18,8 @@ export interface MonitorDeps {
   driftLogger: Pick<ReturnType<typeof createDriftLogger>, 'recent' | 'count'>
   gauges: DriftGauges
   minSamples: number
+  /** Test variants (defaults: Evidently's). */
+  options?: DriftOptions
   reportPath: string
   /** The HTML file could not be written: the report is still answered. */
   onWriteError?: (err: Error) => void
@@ -89,6 +91,7 @@ export function createDriftMonitor (deps: MonitorDeps) {
         current,
         totalSamples: total,
         minSamples: deps.minSamples,
+        options: deps.options,
         now: (deps.now ?? (() => new Date()))()
       })
       publish(report)

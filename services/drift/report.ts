@@ -1,8 +1,23 @@
 // The drift report in the seed's shape (phase 4 `/api/v1/drift-report`): per-feature test, score
 // and flag, the predicted-class distribution, dataset drift by Evidently's share rule, and advice.
-import { columnDrift, countTable, type ColumnDrift } from './stats/column-drift.js'
+import { columnDrift, countTable, type ChiSquareVariant, type ColumnDrift } from './stats/column-drift.js'
 
 export const DATASET_DRIFT_SHARE = 0.5
+
+/**
+ * Columns counted in the dataset drift share. `all`: the features and the predicted class, as
+ * Evidently 0.7's DataDriftPreset counts every numerical and categorical column of the dataset (a
+ * prediction column included, whether inferred or declared through a classification); `features`:
+ * the features only, as DataDriftPreset(columns=<features>).
+ */
+export type ShareColumns = 'all' | 'features'
+
+export interface DriftOptions {
+  /** Default `goodness_of_fit` (Evidently's chisquare). */
+  chiSquare?: ChiSquareVariant
+  /** Default `all` (Evidently's DataDriftPreset). */
+  shareColumns?: ShareColumns
+}
 
 export type MonitoringStatus = 'INSUFFICIENT_DATA' | 'NO_DRIFT' | 'LOW_DRIFT' | 'MEDIUM_DRIFT' | 'HIGH_DRIFT'
 
@@ -32,6 +47,7 @@ export interface ReportInput {
   totalSamples: number
   minSamples: number
   now: Date
+  options?: DriftOptions
 }
 
 export interface PredictionDrift extends ColumnDrift {
@@ -41,14 +57,16 @@ export interface PredictionDrift extends ColumnDrift {
 
 export function buildDriftReport (input: ReportInput) {
   const { features, reference, current } = input
+  const chiSquare = input.options?.chiSquare ?? 'goodness_of_fit'
   const enough = current.rows >= input.minSamples
   const featureScores: Record<string, ColumnDrift> = {}
   let prediction: PredictionDrift | null = null
   if (enough) {
-    for (const f of features) featureScores[f] = round(columnDrift(reference.columns[f], current.columns[f], true))
-    if (reference.labels !== null) prediction = predictionDrift(reference.labels, current.predictions, current.classNames)
+    for (const f of features) featureScores[f] = round(columnDrift(reference.columns[f], current.columns[f], true, chiSquare))
+    if (reference.labels !== null) prediction = predictionDrift(reference.labels, current.predictions, current.classNames, chiSquare)
   }
-  const columns = [...Object.values(featureScores), ...(prediction === null ? [] : [prediction])]
+  const counted = prediction === null || input.options?.shareColumns === 'features' ? [] : [prediction]
+  const columns = [...Object.values(featureScores), ...counted]
   const drifted = columns.filter((c) => c.drift_detected).length
   const share = columns.length === 0 ? 0 : drifted / columns.length
   const datasetDrift = enough && share >= DATASET_DRIFT_SHARE
@@ -84,12 +102,12 @@ export function buildDriftReport (input: ReportInput) {
 
 export type DriftReport = ReturnType<typeof buildDriftReport>
 
-function predictionDrift (reference: number[], current: number[], classes: string[]): PredictionDrift {
+function predictionDrift (reference: number[], current: number[], classes: string[], chiSquare: ChiSquareVariant): PredictionDrift {
   const table = countTable(reference, current)
   const name = (k: number) => classes[k] ?? String(k)
   const shares = (counts: number[], total: number) => Object.fromEntries(table.keys.map((k, i) => [name(k), Number((counts[i] / total).toFixed(4))]))
   return {
-    ...round(columnDrift(reference, current, false)),
+    ...round(columnDrift(reference, current, false, chiSquare)),
     reference_distribution: shares(table.reference, reference.length),
     current_distribution: shares(table.current, current.length)
   }
@@ -111,10 +129,15 @@ function advice (status: MonitoringStatus, rows: number, min: number, features: 
   }
 }
 
-/** Scores rounded for the JSON (the decision is taken on the unrounded values). */
+/**
+ * Statistic and PSI rounded for the JSON; drift_score is kept as computed (a p-value of 3.5495e-14
+ * stays that, as in Evidently's report), and the decision is taken on unrounded values. An infinite
+ * statistic (goodness of fit with a class the reference never had; JSON has no Infinity) is left out.
+ */
 function round<T extends ColumnDrift> (c: T): T {
   const r = (x: number) => x === 0 || Math.abs(x) >= 1e-4 ? Number(x.toFixed(6)) : Number(x.toPrecision(4))
-  return { ...c, drift_score: r(c.drift_score), psi: r(c.psi), ...(c.statistic === undefined ? {} : { statistic: r(c.statistic) }) }
+  const { statistic, ...rest } = c
+  return { ...rest, psi: r(c.psi), ...(statistic === undefined || !Number.isFinite(statistic) ? {} : { statistic: r(statistic) }) } as T
 }
 
 /**

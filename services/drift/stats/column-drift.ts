@@ -1,9 +1,11 @@
-// Evidently's default per-column test (legacy stattests/registry.py::_get_default_stattest) and its
-// thresholds (mlops.md §1.1): chosen by the reference size and the distinct values of ref ∪ cur.
-// One deliberate difference: "chi-square" is the 2×k homogeneity test, not Evidently's goodness of
-// fit against reference shares, which ignores the reference's own sampling noise and over-alarms.
+// Evidently's default per-column test (legacy stattests/registry.py::_get_default_stattest, which
+// Evidently 0.7's DataDriftPreset/ValueDrift still call) and its thresholds (mlops.md §1.1): chosen
+// by the reference size and the distinct values of ref ∪ cur. Its "chisquare" is a goodness of fit
+// against the reference shares (the default here too); the 2×k homogeneity test, which also
+// counts the reference's own sampling noise and alarms less on small windows, is the alternative
+// (DRIFT_CHI_SQUARE=homogeneity).
 import { ks2samp } from './ks.js'
-import { binnedShares, chiSquareHomogeneity, distinct, distinctValues, jensenShannon, psi, wassersteinNormed, zTestProportions } from './stats.js'
+import { binnedShares, chiSquareGoodnessOfFit, chiSquareHomogeneity, distinct, distinctValues, jensenShannon, psi, wassersteinNormed, zTestProportions } from './stats.js'
 
 export type StatTest = 'kolmogorov_smirnov' | 'chi_square' | 'z_test' | 'wasserstein_distance_normed' | 'jensen_shannon_distance'
 
@@ -17,11 +19,14 @@ export interface ColumnDrift {
   score_kind: 'p_value' | 'distance'
   /** The test statistic where there is one (KS D, chi-square). */
   statistic?: number
-  /** KS only: exact or asymptotic p-value. */
-  method?: 'exact' | 'asymp'
+  /** KS: exact or asymptotic p-value; chi-square: goodness of fit (Evidently) or homogeneity. */
+  method?: 'exact' | 'asymp' | ChiSquareVariant
   /** Population stability index on Evidently's bins, reported alongside (not the decision). */
   psi: number
 }
+
+/** `goodness_of_fit`: Evidently's chisquare stattest; `homogeneity`: scipy's chi2_contingency on the 2×k table. */
+export type ChiSquareVariant = 'goodness_of_fit' | 'homogeneity'
 
 export const SMALL_REFERENCE_MAX = 1000
 export const P_VALUE_THRESHOLD = 0.05
@@ -32,7 +37,7 @@ export function distinctCount (a: number[], b: number[]): number {
 }
 
 /** Picks the test as Evidently does and applies it; `numeric` is false for class labels. */
-export function columnDrift (reference: number[], current: number[], numeric: boolean): ColumnDrift {
+export function columnDrift (reference: number[], current: number[], numeric: boolean, chiSquare: ChiSquareVariant = 'goodness_of_fit'): ColumnDrift {
   const unique = distinctCount(reference, current)
   const bins = binnedShares(reference, current, numeric)
   const stability = psi(bins.reference, bins.current)
@@ -55,8 +60,8 @@ export function columnDrift (reference: number[], current: number[], numeric: bo
   }
   if (unique > 2) {
     const counts = countTable(reference, current)
-    const chi = chiSquareHomogeneity(counts.reference, counts.current)
-    return { ...base, drift_detected: chi.pValue < P_VALUE_THRESHOLD, drift_score: chi.pValue, statistical_test: 'chi_square', statistic: chi.statistic }
+    const chi = chiSquare === 'homogeneity' ? chiSquareHomogeneity(counts.reference, counts.current) : chiSquareGoodnessOfFit(counts.reference, counts.current)
+    return { ...base, drift_detected: chi.pValue < P_VALUE_THRESHOLD, drift_score: chi.pValue, statistical_test: 'chi_square', statistic: chi.statistic, method: chiSquare }
   }
   const p = zTestProportions(reference, current)
   return { ...base, drift_detected: p < P_VALUE_THRESHOLD, drift_score: p, statistical_test: 'z_test' }

@@ -37,17 +37,32 @@ export function kolmogorovSf (n: number, x: number): number {
   return clip(1 - pelzGoodCdf(n, x))
 }
 
-/** Exact one-sided tail P(D_n^+ >= x), Birnbaum & Tingey (1951), summed in log space. */
+/** log(2^-1075): exp() of anything below is 0 (cephes MINLOG), where scipy's smirnov answers 0. */
+const MIN_LOG = -745.1332191019412
+const SMIRNOV_MAX_COMPUTE_N = 1000000
+
+/**
+ * Exact one-sided tail P(D_n^+ >= x), Birnbaum & Tingey (1951): x·Σ_j C(n,j)(1-x-j/n)^(n-j)(x+j/n)^(j-1),
+ * a sum of positive terms, each formed in log space so that none overflows or underflows early;
+ * with scipy.special.smirnov's special cases (n = 1, x >= 1 - 1/n, underflow, n > 10^6).
+ */
 export function smirnovSf (n: number, x: number): number {
   if (x <= 0) return 1
   if (x >= 1) return 0
+  if (n === 1) return 1 - x
+  if (-2 * n * x * x < MIN_LOG) return 0
+  if (n * x >= n - 1) return Math.pow(1 - x, n)
+  if (n > SMIRNOV_MAX_COMPUTE_N) {
+    const logp = -Math.pow(6 * n * x + 1, 2) / 18 / n
+    return logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp) // sf = 1 - cdf, cdf = -expm1
+  }
   const last = Math.floor(n * (1 - x) + 1e-12)
   let logBinom = 0 // log C(n, j)
   let sum = 0
   for (let j = 0; j <= last; j++) {
     if (j > 0) logBinom += Math.log((n - j + 1) / j)
     const a = 1 - x - j / n
-    if (a <= 0) { if (n - j === 0) sum += Math.exp(logBinom + (j - 1) * Math.log(x + j / n)); continue }
+    if (a <= 0) continue // n·x integer: the last term is 0
     sum += Math.exp(logBinom + (n - j) * Math.log(a) + (j - 1) * Math.log(x + j / n))
   }
   return clip(x * sum)

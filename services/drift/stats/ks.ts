@@ -1,6 +1,8 @@
 // Two-sample Kolmogorov-Smirnov test, two-sided, with scipy.stats.ks_2samp's method='auto':
 // the exact null distribution when both samples have at most 10 000 values, else the asymptotic
-// one (the one-sample distribution of D at n = round(n1·n2/(n1+n2))).
+// one (the one-sample distribution of D at n = round(n1·n2/(n1+n2))). Both exact forms are
+// computed as scipy does, as sums and products of positive terms, so that a p-value keeps its
+// relative precision down to the smallest doubles (no 1 - P subtraction).
 import { kolmogorovSf } from './kolmogorov.js'
 
 export const KS_MAX_EXACT_N = 10000
@@ -36,10 +38,7 @@ export function ks2samp (data1: ArrayLike<number>, data2: ArrayLike<number>): Ks
   const n2 = b.length
   if (n1 === 0 || n2 === 0) throw new RangeError('ks2samp needs two non-empty samples')
   const d = ksStatistic(a, b)
-  if (Math.max(n1, n2) <= KS_MAX_EXACT_N) {
-    const exact = exactTwoSided(n1, n2, d)
-    if (exact !== null) return { ...exact, method: 'exact' }
-  }
+  if (Math.max(n1, n2) <= KS_MAX_EXACT_N) return { ...exactTwoSided(n1, n2, d), method: 'exact' }
   const [m, n] = n1 >= n2 ? [n1, n2] : [n2, n1]
   return { statistic: d, pValue: kolmogorovSf(Math.round(m * n / (m + n)), d), method: 'asymp' }
 }
@@ -50,47 +49,59 @@ function gcd (a: number, b: number): number {
 }
 
 /** P(D >= d) under H0 by counting lattice paths; D is snapped to the grid h/lcm(n1, n2). */
-function exactTwoSided (n1: number, n2: number, d: number): { statistic: number, pValue: number } | null {
+export function exactTwoSided (n1: number, n2: number, d: number): { statistic: number, pValue: number } {
   const g = gcd(n1, n2)
   const lcm = (n1 / g) * n2
   const h = Math.round(d * lcm)
   const statistic = h / lcm
   if (h === 0) return { statistic, pValue: 1 }
-  const p = n1 === n2 ? outsideSquare(n1, h) : outsideBand(n1, n2, h * g)
-  if (!(p >= 0 && p <= 1)) return null
-  return { statistic, pValue: p }
+  const p = n1 === n2 ? outsideSquare(n1, h) : outsideBand(n1, n2, g, h)
+  return { statistic, pValue: Math.min(1, Math.max(0, p)) }
 }
 
 /**
- * Equal sizes: P(D >= h/n) = 2·Σ_k (-1)^(k-1) C(2n, n-kh)/C(2n, n), each ratio built as a running
- * product so no binomial overflows, summed from the smallest term for accuracy.
+ * Equal sizes: P(D >= h/n) = 2·Σ_k (-1)^(k-1) C(2n, n-kh)/C(2n, n), in the nested (Horner) form
+ * scipy uses, 2·A0·(1 - A1·(1 - A2·(...))), where A_k = C(2n, n-(k+1)h)/C(2n, n-kh) is a product
+ * of h ratios below 1: no term overflows and the alternation never cancels the leading one.
  */
-function outsideSquare (n: number, h: number): number {
-  const ratios: number[] = []
-  let ratio = 1
-  for (let k = 1; k * h <= n; k++) {
-    for (let j = (k - 1) * h; j < k * h; j++) ratio *= (n - j) / (n + j + 1)
-    ratios.push(ratio)
+export function outsideSquare (n: number, h: number): number {
+  let p = 0
+  for (let k = Math.floor(n / h); k >= 0; k--) {
+    let a = 1
+    for (let j = 0; j < h; j++) a = (n - k * h - j) * a / (n + k * h + j + 1)
+    p = a * (1 - p)
   }
-  let sum = 0
-  for (let k = ratios.length; k >= 1; k--) sum += (k % 2 === 1 ? 1 : -1) * ratios[k - 1]
-  return 2 * sum
+  return 2 * p
 }
 
 /**
- * Unequal sizes: the share of monotone paths (0,0)->(n1,n2) that stay strictly inside the band
- * |i·n2 - j·n1| < bound, by the recurrence u(i,j) = i/(i+j)·u(i-1,j) + j/(i+j)·u(i,j-1) whose
- * values are probabilities (no overflow); O(n1·n2) time, O(n2) memory.
+ * Unequal sizes: the share of monotone lattice paths (0,0)->(m,n) that leave the band
+ * |i·n/g - j·m/g| < h at some point. Viehmann's recursion (arXiv:2102.08037, scipy's
+ * `_compute_outer_prob_inside_method`) carries that share itself, not its complement:
+ * q(i,j) = 1 outside the band, else (i·q(i-1,j) + j·q(i,j-1))/(i+j), a mean of positive terms.
+ * One column of q is kept, and only its window inside the band is recomputed.
  */
-function outsideBand (n1: number, n2: number, bound: number): number {
-  const u = new Float64Array(n2 + 1)
-  for (let j = 0; j <= n2; j++) u[j] = Math.abs(j * n1) < bound ? 1 : 0
-  for (let i = 1; i <= n1; i++) {
-    const inI = i * n2
-    u[0] = inI < bound ? u[0] : 0
-    for (let j = 1; j <= n2; j++) {
-      u[j] = Math.abs(inI - j * n1) < bound ? (i * u[j] + j * u[j - 1]) / (i + j) : 0
+export function outsideBand (n1: number, n2: number, g: number, h: number): number {
+  const [m, n] = n1 >= n2 ? [n1, n2] : [n2, n1]
+  const mg = m / g
+  const ng = n / g
+  const q = new Float64Array(n + 1).fill(1)
+  // Column i = 0: inside the band while j·mg < h.
+  let minj = 0
+  let maxj = Math.min(Math.ceil(h / mg), n + 1)
+  q.fill(0, 0, maxj)
+  for (let i = 1; i <= m; i++) {
+    const lastMinj = minj
+    minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n)
+    maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1)
+    if (maxj <= minj) return 1
+    // Rows that fell below the band since the last column have been left: share 1.
+    q.fill(1, lastMinj, minj)
+    let below = minj === 0 ? 0 : 1
+    for (let j = minj; j < maxj; j++) {
+      below = (q[j] * i + below * j) / (i + j)
+      q[j] = below
     }
   }
-  return 1 - u[n2]
+  return q[n]
 }

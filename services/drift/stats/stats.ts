@@ -32,6 +32,28 @@ export function chiSquareHomogeneity (reference: number[], current: number[], co
   return { statistic, pValue: gammainc(statistic / 2, dof / 2, true, true), dof }
 }
 
+/**
+ * Evidently's "chisquare" stattest: a goodness-of-fit test of the current counts against the
+ * reference shares scaled to the current size (f_exp = ref_count · n_cur / n_ref), as
+ * scipy.stats.chisquare(f_obs, f_exp), dof = k - 1. A value absent from the reference gives an
+ * expected count of 0, an infinite statistic and p = 0, as there.
+ */
+export function chiSquareGoodnessOfFit (reference: number[], current: number[]): ChiSquareResult {
+  const dof = reference.length - 1
+  if (dof <= 0) return { statistic: 0, pValue: 1, dof: 0 }
+  const nRef = reference.reduce((a, b) => a + b, 0)
+  const nCur = current.reduce((a, b) => a + b, 0)
+  const scale = nCur / nRef
+  let statistic = 0
+  for (let k = 0; k < reference.length; k++) {
+    const expected = reference[k] * scale
+    const diff = current[k] - expected
+    // Every category was seen in one sample or the other, so an expected 0 has an observed > 0.
+    statistic += expected === 0 ? Infinity : diff * diff / expected
+  }
+  return { statistic, pValue: statistic === Infinity ? 0 : gammainc(statistic / 2, dof / 2, true, true), dof }
+}
+
 /** Evidently's two-proportion Z test on a column with at most two values (p = 2·Φ(-|z|)). */
 export function zTestProportions (reference: number[], current: number[]): number {
   const keys = [...distinctValues([reference, current])].sort((a, b) => a - b)

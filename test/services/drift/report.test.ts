@@ -75,6 +75,13 @@ t.test('report: status ladder, dataset drift at share >= 0.5, insufficient data'
   const all = buildDriftReport({ ...base, current: toCurrentData(records(5, 90, ['a', 'new class']), ['sepal_length'], ['a', 'b', 'c']) })
   t.equal(all.recommendations.monitoring_status, 'HIGH_DRIFT')
   t.same(all.drift_analysis.prediction_drift?.current_distribution, { a: 0.5, b: 0, c: 0, 'new class': 0.5 })
+  t.match(all.drift_analysis.prediction_drift, { statistical_test: 'chi_square', method: 'goodness_of_fit', drift_score: 0, drift_detected: true }, "Evidently's goodness of fit: a class the reference never had gives p = 0")
+  t.equal(all.drift_analysis.prediction_drift?.statistic, undefined, 'its infinite statistic is left out of the JSON')
+  const homogeneity = buildDriftReport({ ...base, options: { chiSquare: 'homogeneity', shareColumns: 'features' }, current: toCurrentData(records(5, 90, ['a', 'new class']), ['sepal_length'], ['a', 'b', 'c']) })
+  t.match(homogeneity.drift_analysis.prediction_drift, { method: 'homogeneity', drift_detected: true })
+  t.ok((homogeneity.drift_analysis.prediction_drift?.statistic ?? 0) > 0, 'homogeneity: a finite statistic')
+  t.equal(homogeneity.drift_analysis.number_of_columns, 1, 'DRIFT_SHARE_COLUMNS=features: the prediction is not counted')
+  t.equal(homogeneity.drift_analysis.overall_drift_score, 1)
 
   const few = buildDriftReport({ ...base, current: toCurrentData(records(5, 29, ['a']), ['sepal_length'], ['a', 'b', 'c']) })
   t.equal(few.recommendations.monitoring_status, 'INSUFFICIENT_DATA')

@@ -38,6 +38,7 @@ t.test('a shifted stream flags sepal_length and petal_width, not the other featu
   }
   const pred = body.drift_analysis.prediction_drift
   t.equal(pred.statistical_test, 'chi_square')
+  t.equal(pred.method, 'goodness_of_fit', "Evidently's chi-square by default")
   t.same(pred.reference_distribution, { setosa: 0.3333, versicolor: 0.3333, virginica: 0.3333 })
   const currentShares = Object.values(pred.current_distribution as Record<string, number>)
   t.ok(Math.abs(currentShares.reduce((a, b) => a + b, 0) - 1) < 1e-3)
@@ -63,6 +64,22 @@ t.test('a shifted stream flags sepal_length and petal_width, not the other featu
   const complaints = `${lint.stdout}${lint.stderr}`.split('\n').filter((l) => l.trim() !== '')
   t.notOk(complaints.some((l) => /error|parse/i.test(l)), 'the exposition parses')
   t.same(complaints.filter((l) => /^(drift_|prediction_log_)/.test(l)), [], 'no lint finding on the drift and log metrics')
+})
+
+t.test('DRIFT_CHI_SQUARE=homogeneity and DRIFT_SHARE_COLUMNS=features reach the report', async (t) => {
+  const app = await buildTestApp(t, env(t.testdir({}), { DRIFT_CHI_SQUARE: 'homogeneity', DRIFT_SHARE_COLUMNS: 'features' }))
+  const rows = shiftedRows(everyOther(irisRows()))
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/classify/batch', payload: { instances: rows.slice(0, 60) } })).statusCode, 200)
+  const body = (await app.inject({ method: 'GET', url: '/api/v1/drift-report?limit=60' })).json()
+  t.equal(body.drift_analysis.prediction_drift.method, 'homogeneity')
+  t.equal(body.drift_analysis.number_of_columns, 4, 'the features only')
+  const drifted = FEATURE_NAMES.filter((f) => body.drift_analysis.feature_drift_scores[f].drift_detected).length
+  t.equal(body.drift_analysis.number_of_drifted_columns, drifted)
+  t.equal(body.drift_analysis.overall_drift_score, drifted / 4)
+
+  const { buildApp } = await import('../../../../app.js')
+  await t.rejects(buildApp({ env: { DRIFT_CHI_SQUARE: 'gof' }, logger: false }), { message: /env\/DRIFT_CHI_SQUARE must be equal to one of the allowed values/ })
+  await t.rejects(buildApp({ env: { DRIFT_SHARE_COLUMNS: 'some' }, logger: false }), { message: /env\/DRIFT_SHARE_COLUMNS must be equal to one of the allowed values/ })
 })
 
 t.test('an unshifted stream from the training population raises no drift', async (t) => {
