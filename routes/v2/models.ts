@@ -55,7 +55,7 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       preValidation: async (request: FastifyRequest<{ Params: Params }>) => {
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
         const header = request.headers['inference-header-content-length']
-        const { json, binary } = splitBody(body, Array.isArray(header) ? header[0] : header)
+        const { json, binary } = splitBody(body, Array.isArray(header) ? header[0] : header, fastify.config.PROTOCOL_JSON_BODY_LIMIT)
         if (json === null) {
           // Raw binary request: the body is the single input's bytes, one row, all outputs binary.
           const m = kserve.resolve(request.params.model, request.params.version)
