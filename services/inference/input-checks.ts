@@ -21,9 +21,9 @@ const columnsOf = new WeakMap<Checked, Column[]>()
 export function featureBounds (m: Checked): Column[] {
   let columns = columnsOf.get(m)
   if (columns === undefined) {
-    const declared = m.metadata.feature_bounds ?? {}
+    const declared = m.metadata?.feature_bounds ?? {} // a version without metadata.json: the float32 range only
     columns = Array.from({ length: m.numFeatures }, (_, c) => {
-      const name = m.featureNames[c] ?? `f${c}`
+      const name = m.featureNames?.[c] ?? `f${c}`
       const b: FeatureBound = Object.hasOwn(declared, name) ? declared[name] : {}
       return {
         name,
