@@ -17,6 +17,7 @@ closeWithGrace({ delay: app.config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) 
   if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
   else app.log.info({ signal, connections: app.drain.connections }, 'shutting down: draining')
   await app.drain.start()
+  app.log.info({ idleClosed: app.drain.idleClosed }, 'drained: every connection closed')
   await app.close()
 })
 

@@ -20,6 +20,7 @@ export function createDrain (server: Server, opts: { idleMs: number, now?: () =>
   const now = opts.now ?? Date.now
   const sockets = new Map<Socket, SocketState>()
   let draining: Promise<void> | null = null
+  let idleClosed = 0
 
   // Prepended: they run before Fastify's handler, which may answer synchronously.
   server.prependListener('connection', (socket: Socket) => {
@@ -38,6 +39,8 @@ export function createDrain (server: Server, opts: { idleMs: number, now?: () =>
     get draining (): boolean { return draining !== null },
     /** Open client connections (for /health and tests). */
     get connections (): number { return sockets.size },
+    /** Keep-alive sockets the drain closed because they stayed idle (the others closed after answering). */
+    get idleClosed (): number { return idleClosed },
     /** Resolves once every connection has closed; calling it again returns the same drain. */
     start (): Promise<void> {
       if (draining !== null) return draining
@@ -50,7 +53,7 @@ export function createDrain (server: Server, opts: { idleMs: number, now?: () =>
         const sweep = () => {
           const t = now()
           for (const [socket, state] of sockets) {
-            if (state.busy === null && t - state.idleSince >= opts.idleMs) socket.end()
+            if (state.busy === null && t - state.idleSince >= opts.idleMs && !socket.writableEnded) { idleClosed++; socket.end() }
           }
           if (sockets.size === 0) { clearInterval(timer); resolve() }
         }

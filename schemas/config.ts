@@ -29,8 +29,8 @@ export const ConfigSchema = Type.Object({
   HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'a client must have sent its request headers within this (slow-header clients are cut off); at most HTTP_REQUEST_TIMEOUT_MS' }),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72000, minimum: 100, description: 'an idle keep-alive socket is closed after this (keep it above a load balancer\'s idle timeout, e.g. 60 s)' }),
   HTTP_CONNECTIONS_CHECK_MS: Type.Integer({ default: 1000, minimum: 10, description: 'how often the request and headers timeouts are checked (their precision)' }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ default: 10000, minimum: 100, description: 'on SIGTERM/SIGINT: the drain and close may take this long before the process exits anyway' }),
-  SHUTDOWN_IDLE_CLOSE_MS: Type.Integer({ default: 2000, minimum: 0, description: 'during the drain, a keep-alive socket without a request for this long is closed (busy ones close after answering with Connection: close)' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ default: 20000, minimum: 100, description: 'on SIGTERM/SIGINT: the drain and close may take this long before the process exits anyway' }),
+  SHUTDOWN_IDLE_CLOSE_MS: Type.Integer({ default: 5000, minimum: 0, description: 'during the drain, a keep-alive socket without a request for this long is closed (busy ones close after answering with Connection: close)' }),
   PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000, description: 'time a plugin may take to load (model loading)' }),
   // Redis and caching (issue 3, caching half)
   REDIS_URL: Type.String({ default: '', description: 'redis://host:port/db; empty: in-process caches only' }),
