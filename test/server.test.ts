@@ -62,7 +62,7 @@ t.test('a slow-header client is cut off after HTTP_HEADERS_TIMEOUT_MS while a no
   t.ok(slowClient.cutAt > 0, 'the slow client was disconnected')
   t.ok(sent < head.length, `cut off after ${sent} of ${head.length} header bytes, ${slowClient.cutAt - start} ms`)
   t.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/, 'Node answers 408 before closing')
-  t.ok(served.length >= 5, `${served.length} normal requests meanwhile`)
+  t.ok(served.length >= 1, `${served.length} normal requests served meanwhile`)
   t.same([...new Set(served)], [200], 'every normal request was served')
   t.equal((await classify(port, agent)).status, 200, 'and the server still serves')
 })
