@@ -40,7 +40,7 @@ t.test(`schemathesis over /docs/json: >= 1000 seeded cases, no undocumented serv
     '--report', 'json', '--report-json-path', reportPath
   ]
   // schemathesis exits 1 when it finds failures: the report says which.
-  await promisify(execFile)(venvBin('schemathesis'), args, { timeout: 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }).catch((err: { code?: number }) => {
+  await promisify(execFile)(venvBin('schemathesis'), args, { cwd: dir, timeout: 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }).catch((err: { code?: number }) => {
     if (err.code !== 1) throw err
   })
   const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report
