@@ -43,6 +43,10 @@ export async function buildApp (opts: AppOptions = {}) {
     logger: opts.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.BODY_LIMIT,
     pluginTimeout: config.PLUGIN_TIMEOUT_MS,
+    // Server timeouts (docs/configuration.md): a slow or stalled client is cut off, not held forever.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: config.HTTP_CONNECTIONS_CHECK_MS },
     routerOptions: { ignoreTrailingSlash: true },
     logController: new OneLinePerRequest(),
     // Errors raised before routing (a too-long path parameter: 414) in the same shapes as every other error.

@@ -10,7 +10,7 @@ import { cannon, root, startGateway, toRow, type BenchModule, type BenchRow } fr
 
 const body = JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 })
 const headers = { 'cache-control': 'no-cache' }
-const TOKEN = 'bench-token'
+const TOKEN = 'bench-admin-token'
 const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
 
 async function scenario (backend: string, env: Record<string, string>, durationSec: number): Promise<BenchRow[]> {

@@ -6,7 +6,7 @@ import type { ModelStore } from '../services/inference/model-store.js'
 import type { KServe } from '../services/protocols/kserve/server/inference.js'
 import type { Inference } from '../services/inference/prediction-path.js'
 import { Counter, Histogram, type Registry } from 'prom-client'
-import { instrument, loadServices, type CallObserver } from '../services/protocols/grpc/protos.js'
+import { instrument, loadServices, strictDecoding, type CallObserver } from '../services/protocols/grpc/protos.js'
 import { createIrisService } from '../services/protocols/grpc/iris-service.js'
 import { createKServeService, type Authorize } from '../services/protocols/grpc/kserve-service.js'
 
@@ -40,8 +40,8 @@ export function createGrpcServer (opts: GrpcServerOptions) {
   // grpc-js receives at most 4 MiB by default; tensors need more (Triton allows INT32_MAX).
   const server = new grpc.Server({ 'grpc.max_receive_message_length': opts.maxMessageBytes, 'grpc.max_send_message_length': opts.maxMessageBytes })
   const observe: CallObserver = opts.observe ?? (() => {})
-  server.addService(services.IrisInferenceService.service, instrument('iris.InferenceService', createIrisService(opts), observe))
-  server.addService(services.GRPCInferenceService.service, instrument('inference.GRPCInferenceService', createKServeService(opts.kserve, opts.authorize), observe, services.GRPCInferenceService.service))
+  server.addService(strictDecoding(services.IrisInferenceService.service), instrument('iris.InferenceService', createIrisService(opts), observe))
+  server.addService(strictDecoding(services.GRPCInferenceService.service), instrument('inference.GRPCInferenceService', createKServeService(opts.kserve, opts.authorize), observe, services.GRPCInferenceService.service))
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`
   const front = {
     server,

@@ -7,9 +7,12 @@ import { Histogram } from 'prom-client'
 import { UpstreamNotConfiguredError } from '../services/lib/errors.js'
 import { loadServices } from '../services/protocols/grpc/protos.js'
 import { createKServeClient, type KServeClient } from '../services/protocols/kserve/client/client.js'
-import { toRows } from '../services/inference/classification.js'
+import { featureColumns, toRows } from '../services/inference/classification.js'
+import { checkRows } from '../services/inference/input-checks.js'
+import type { ServedModel } from '../services/inference/model-store.js'
 import { createRemoteServing } from '../services/inference/remote.js'
-import { IRIS_CLASSES } from '../services/inference/results.js'
+import { featureRow, IRIS_CLASSES } from '../services/inference/results.js'
+import { FEATURE_NAMES } from '../schemas/iris.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +30,7 @@ export default fp(async function servingPlugin (fastify) {
     registers: [metrics.registry]
   })
   const services = loadServices()
+  const unloaded = { name: config.DEFAULT_MODEL, numFeatures: FEATURE_NAMES.length, featureNames: [...FEATURE_NAMES], metadata: {} }
   let iris: { client: grpc.Client, target: string } | null = null
   let v2: { client: KServeClient, target: string, model: string } | null = null
 
@@ -43,6 +47,14 @@ export default fp(async function servingPlugin (fastify) {
     timeoutMs: config.SERVING_TIMEOUT_MS,
     observe: (upstream, protocol, outcome, seconds) => upstreamDuration.observe({ upstream, protocol, outcome }, seconds),
     classes: () => { try { return onnx.get(config.DEFAULT_MODEL).classes } catch { return IRIS_CLASSES } },
+    // The default model's feature bounds (the float32 range while it is not loaded), as /classify checks them.
+    check (f) {
+      let model: ServedModel | null = null
+      try { model = onnx.get(config.DEFAULT_MODEL) } catch {}
+      if (model === null) { checkRows(unloaded, featureRow(f), (_, c) => f[FEATURE_NAMES[c]]); return }
+      const columns = featureColumns(model)
+      checkRows(model, toRows(model, [f]), (_, c) => f[columns[c]])
+    },
     async local (f) {
       const model = onnx.get(config.DEFAULT_MODEL)
       const prediction = await onnx.predict(model, toRows(model, [f]), 1)

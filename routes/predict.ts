@@ -5,6 +5,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { roundFloat32 } from '../services/inference/classification.js'
+import { FLOAT32_MAX } from '../services/inference/input-checks.js'
 import { ModelInputError } from '../services/lib/errors.js'
 import { readRetrainConfig } from '../services/training/retrain/pipeline.js'
 import { ErrorSchema } from '../schemas/iris.js'
@@ -38,7 +39,12 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const body = request.body
     const instances = 'instances' in body ? body.instances : [[Number(body.x1), Number(body.x2)]]
-    if (instances.some((row) => row.some((x) => !Number.isFinite(x)))) throw new ModelInputError(modelName, 'finite numbers x1, x2')
+    // Beyond float32 a number becomes Infinity in the tensor: refused here, where the sent value is known.
+    const r = instances.findIndex((row) => row.some((x) => !Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX))
+    if (r !== -1) {
+      const c = instances[r].findIndex((x) => !Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX)
+      throw new ModelInputError(modelName, `x${c + 1} a finite float32 number; row ${r} has ${instances[r][c]}`)
+    }
     const { model, version } = await registry.serving.resolve(modelName, { alias: 'production' })
     if (model.numFeatures !== 2) throw new ModelInputError(modelName, `2 features, but version ${version} takes ${model.numFeatures}`)
     const prediction = await inference.predict({ model, rows: Float32Array.from(instances.flat()), route: request.routeOptions.url ?? request.url, reply })

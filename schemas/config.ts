@@ -23,7 +23,14 @@ export const ConfigSchema = Type.Object({
   BATCH_MAX_QUEUE: Type.Integer({ default: 2048, minimum: 1, description: 'most requests waiting per model; beyond it 503' }),
   BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
   ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
-  ADMIN_TOKEN: Type.String({ default: '', description: 'bearer token of the admin routes; empty: admin routes answer 403' }),
+  ADMIN_TOKEN: Type.String({ default: '', description: 'bearer token of the admin routes, at least 16 characters; empty: admin routes answer 403' }),
+  // HTTP server timeouts and the drain on SIGTERM (issue 13)
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 1000, description: 'a client must have sent its whole request (headers and body) within this; else 408 and the socket is closed' }),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'a client must have sent its request headers within this (slow-header clients are cut off); at most HTTP_REQUEST_TIMEOUT_MS' }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72000, minimum: 100, description: 'an idle keep-alive socket is closed after this (keep it above a load balancer\'s idle timeout, e.g. 60 s)' }),
+  HTTP_CONNECTIONS_CHECK_MS: Type.Integer({ default: 1000, minimum: 10, description: 'how often the request and headers timeouts are checked (their precision)' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ default: 20000, minimum: 100, description: 'on SIGTERM/SIGINT: the drain and close may take this long before the process exits anyway' }),
+  SHUTDOWN_IDLE_CLOSE_MS: Type.Integer({ default: 5000, minimum: 0, description: 'during the drain, a keep-alive socket without a request for this long is closed (busy ones close after answering with Connection: close)' }),
   PLUGIN_TIMEOUT_MS: Type.Integer({ default: 60000, minimum: 1000, description: 'time a plugin may take to load (model loading)' }),
   // Redis and caching (issue 3, caching half)
   REDIS_URL: Type.String({ default: '', description: 'redis://host:port/db; empty: in-process caches only' }),
@@ -57,7 +64,8 @@ export const ConfigSchema = Type.Object({
   DRIFT_CHI_SQUARE: StringEnum(['goodness_of_fit', 'homogeneity'], { default: 'goodness_of_fit', description: "chi-square test of the predicted class and of 3-5-valued features: goodness of fit against the reference shares (Evidently's chisquare) or 2xk homogeneity (scipy chi2_contingency)" }),
   DRIFT_SHARE_COLUMNS: StringEnum(['all', 'features'], { default: 'all', description: "columns in the dataset drift share: all (features and predicted class, as Evidently's DataDriftPreset) or features only" }),
   // Serving protocols (issue 4a): KServe V2 and TF-Serving-compatible REST, the gRPC front.
-  PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 and /v1/models request body, bytes (Triton: 64 MB)' }),
+  PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 request body with binary tensors (Inference-Header-Content-Length), bytes (Triton: 64 MB)' }),
+  PROTOCOL_JSON_BODY_LIMIT: Type.Integer({ default: 4194304, minimum: 1024, description: 'largest JSON request body of /v2 (and JSON header of a binary one) and of /v1/models (TF Serving), bytes, after decompression' }),
   GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
   GRPC_HOST: Type.String({ default: '0.0.0.0', description: 'address the gRPC front listens on' }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
@@ -110,11 +118,23 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
+/** A guessable admin token is worse than none: the admin routes move aliases and flush caches. */
+export const ADMIN_TOKEN_MIN_LENGTH = 16
+
 /** Validates raw environment values (strings) into a typed config; throws naming the bad variable. */
 export function loadConfig (env: Record<string, string | undefined> = {}): Config {
+  let config: Config
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+    config = envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
   } catch (err) {
     throw new Error(`Invalid configuration: ${(err as Error).message}`, { cause: err })
   }
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new Error(`Invalid configuration: HTTP_HEADERS_TIMEOUT_MS (${config.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`)
+  }
+  const token = config.ADMIN_TOKEN
+  if (token !== '' && token.length < ADMIN_TOKEN_MIN_LENGTH) {
+    throw new Error(`Invalid configuration: ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters (it has ${token.length}); leave it empty to close the admin routes`)
+  }
+  return config
 }

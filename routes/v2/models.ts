@@ -58,7 +58,7 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
         const header = request.headers['inference-header-content-length']
         if (body.length === 0) throw new TensorInvalidError('the request body is empty: send the inference request as JSON, e.g. {"inputs": [{"name": "float_input", "shape": [1, 4], "datatype": "FP32", "data": [[5.1, 3.5, 1.4, 0.2]]}]}')
-        const { json, binary } = splitBody(body, Array.isArray(header) ? header[0] : header)
+        const { json, binary } = splitBody(body, Array.isArray(header) ? header[0] : header, fastify.config.PROTOCOL_JSON_BODY_LIMIT)
         if (json === null) {
           // Raw binary request: the body is the single input's bytes, one row, all outputs binary.
           const m = kserve.resolve(request.params.model, request.params.version)

@@ -10,6 +10,7 @@ import type { createDriftLogger } from './log/logger.js'
 import { renderDriftHtml } from './html.js'
 import { loggedFeatureNames, parseReferenceCsv, REFERENCE_FILE } from './stats/reference.js'
 import { buildDriftReport, toCurrentData, type DriftOptions, type DriftReport, type ReferenceData } from './report.js'
+import { featureBounds } from '../inference/input-checks.js'
 
 export interface DriftGauges { score: Gauge<'model' | 'feature' | 'test'>, detected: Gauge<'model' | 'feature'>, share: Gauge<'model'>, dataset: Gauge<'model'>, samples: Gauge<'model'> }
 
@@ -82,7 +83,7 @@ export function createDriftMonitor (deps: MonitorDeps) {
       const m = deps.onnx.get(opts.model, opts.version)
       const features = featuresOf(m)
       const [ref, records, total] = await Promise.all([reference(m), deps.driftLogger.recent(m.name, opts.limit), deps.driftLogger.count(m.name)])
-      const current = toCurrentData(records, features, m.classes)
+      const current = toCurrentData(records, features, m.classes, featureBounds(m))
       const report = buildDriftReport({
         model: { name: m.name, version: m.version },
         features,

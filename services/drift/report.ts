@@ -142,15 +142,19 @@ function round<T extends ColumnDrift> (c: T): T {
 
 /**
  * Turns logged records into columns; predictions become class indices (unknown names get new
- * ones). Records lacking a feature (another model's shape) are left out.
+ * ones). Records lacking a feature (another model's shape), or with a value that is not finite or
+ * outside its feature's `bounds` (one per feature, e.g. written by an older gateway), are left out:
+ * one 1e308 would make every statistic NaN.
  */
-export function toCurrentData (records: Array<{ features: Record<string, number>, prediction: string }>, features: string[], classes: string[]): CurrentData {
+export function toCurrentData (records: Array<{ features: Record<string, number>, prediction: string }>, features: string[], classes: string[],
+  bounds: ReadonlyArray<{ min: number, max: number }> = []): CurrentData {
   const columns: number[][] = features.map(() => [])
   const index = new Map(classes.map((c, i) => [c, i]))
   const predictions: number[] = []
+  const within = (v: unknown, j: number) => typeof v === 'number' && Number.isFinite(v) && (bounds[j] === undefined || (v >= bounds[j].min && v <= bounds[j].max))
   for (const r of records) {
     const values = r.features
-    if (values === undefined || values === null || !features.every((f) => Number.isFinite(values[f]))) continue
+    if (values === undefined || values === null || !features.every((f, j) => within(values[f], j))) continue
     for (let j = 0; j < features.length; j++) columns[j].push(values[features[j]])
     let k = index.get(r.prediction)
     if (k === undefined) { k = index.size; index.set(r.prediction, k) }

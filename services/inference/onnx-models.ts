@@ -18,6 +18,8 @@ export interface ModelMetadata {
   opset?: Record<string, number>
   sha256?: string
   feature_ranges?: Record<string, { min: number, max: number }>
+  /** Values a model accepts per feature (a 400 outside them): plausibility, not the training range. */
+  feature_bounds?: Record<string, { min?: number, max?: number, unit?: string }>
   feature_importances?: number[] | null
   [key: string]: unknown
 }

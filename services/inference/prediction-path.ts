@@ -8,6 +8,7 @@ import type { PredictionRecord } from '../drift/log/record.js'
 import { loggedFeatureNames } from '../drift/stats/reference.js'
 import { ModelInputError } from '../lib/errors.js'
 import { featureColumns, roundFloat32, toRows } from './classification.js'
+import { checkRows } from './input-checks.js'
 import type { ModelStore, Prediction, ServedModel } from './model-store.js'
 import type { IrisFeatures } from '../../schemas/iris.js'
 
@@ -124,9 +125,16 @@ export function createInference (deps: InferenceDeps) {
     return key + ']'
   }
 
+  /** Runs checked rows: finite float32 values within the model's feature bounds, else a 400 before anything runs or is logged. */
   function infer (m: ServedModel, rows: Float32Array | readonly IrisFeatures[]): Promise<Prediction> {
-    if (!(rows instanceof Float32Array)) return store.predict(m, toRows(m, rows), rows.length)
+    if (!(rows instanceof Float32Array)) {
+      const floats = toRows(m, rows)
+      const columns = featureColumns(m)
+      checkRows(m, floats, (r, c) => rows[r][columns[c]])
+      return store.predict(m, floats, rows.length)
+    }
     if (rows.length === 0 || rows.length % m.numFeatures !== 0) throw new ModelInputError(m.name, `rows of ${m.numFeatures} values, got ${rows.length} values`)
+    checkRows(m, rows)
     return store.predict(m, rows, rows.length / m.numFeatures)
   }
 

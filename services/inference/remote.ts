@@ -34,6 +34,8 @@ export interface RemoteDeps {
   now?: () => number
   /** Called once per upstream call: which server, how, and with what result (a code or 'ok'). */
   observe?: (upstream: string, protocol: string, outcome: string, seconds: number) => void
+  /** Throws a 400 for a sample no path may be sent (non-finite, beyond float32, outside the feature bounds). */
+  check?: (f: IrisFeatures) => void
 }
 
 export function createRemoteServing (deps: RemoteDeps) {
@@ -52,7 +54,10 @@ export function createRemoteServing (deps: RemoteDeps) {
     }
   }
 
+  const check = deps.check ?? (() => {})
+
   async function withFallback<T extends object> (f: IrisFeatures, allowed: boolean, call: () => Promise<T>) {
+    check(f)
     try {
       return await call()
     } catch (err) {
@@ -73,6 +78,9 @@ export function createRemoteServing (deps: RemoteDeps) {
   }
 
   return {
+    /** Throws the 400 a sample gets before any path is tried (a comparison checks once, up front). */
+    check,
+
     /** `fallback: false` for measurements, where a local answer would be mistaken for Triton's. */
     async triton (f: IrisFeatures, fallback = true) {
       return await withFallback(f, fallback, async () => {
@@ -99,12 +107,14 @@ export function createRemoteServing (deps: RemoteDeps) {
     },
 
     async local (f: IrisFeatures) {
+      check(f)
       const { value, ms } = await timed(() => deps.local(f))
       return { ...fromProbabilities(value.probabilities, value.classes), serving_infrastructure: 'direct_onnx_runtime', model_version: value.version, response_time_ms: ms, batch_size: 1, protocol: 'local' }
     },
 
     /** The seed's iris gRPC service (Classify) over the network. */
     async grpc (f: IrisFeatures): Promise<BriefClassification & { protocol: 'gRPC', processing_time_ms: number, target: string }> {
+      check(f)
       const { client, target } = deps.irisGrpc()
       const { value, ms } = await upstream('iris_grpc', 'grpc', () => new Promise<BriefClassification>((resolve, reject) => {
         (client as unknown as Record<string, (r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: BriefClassification) => void) => void>)
@@ -119,6 +129,7 @@ export function createRemoteServing (deps: RemoteDeps) {
 
     /** A V2 HTTP inference server (the gateway's own /v2 front by default) over the network. */
     async http (f: IrisFeatures): Promise<BriefClassification & { protocol: 'HTTP', processing_time_ms: number, target: string }> {
+      check(f)
       const { client, target, model } = deps.v2Http()
       const spec = { input: 'float_input', rows: featureRow(f), nRows: 1, outputs: ['probabilities'] }
       const { value, ms } = await upstream('v2_http', 'http-json', () => client.infer('http-json', model, '', spec))

@@ -23,6 +23,7 @@ export const ModelInputError = createError('GW_MODEL_INPUT_INVALID', "Model '%s'
 export const QueueFullError = createError('GW_QUEUE_FULL', "Inference queue for model '%s' is full (%d requests waiting); retry later", 503)
 export const InferenceFailedError = createError('GW_INFERENCE_FAILED', "Inference failed for model '%s': %s", 500)
 export const BadRequestError = createError('GW_BAD_REQUEST', '%s', 400)
+export const BodyTooLargeError = createError('GW_BODY_TOO_LARGE', 'Request body is larger than %d bytes (%s)', 413)
 // Unmatched routes: the gateway's 404, and the serving protocols' own answers (Triton's 405 for a
 // known path with another method, TF Serving's 400 for a path outside its grammar).
 export const RouteNotFoundError = createError('GW_ROUTE_NOT_FOUND', 'Route %s %s not found', 404)

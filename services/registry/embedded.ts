@@ -45,7 +45,10 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
 
   // Checked on every use: a name is a path segment, never '..'.
   const modelDir = (name: string) => { checkName('model name', name); return join(root, name) }
-  const aliasesOf = async (name: string) => (await readJson<Record<string, string>>(join(modelDir(name), 'aliases.json'))) ?? {}
+  // Aliases are names a client sends: a null-prototype map, so 'constructor' or 'toString' is no alias.
+  const aliasesOf = async (name: string): Promise<Record<string, string>> =>
+    Object.assign(Object.create(null) as Record<string, string>, await readJson<Record<string, string>>(join(modelDir(name), 'aliases.json')))
+  const aliasOf = (aliases: Record<string, string>, alias: string): string | undefined => Object.hasOwn(aliases, alias) ? aliases[alias] : undefined
 
   async function versionNumbers (name: string): Promise<number[]> {
     let entries: string[]
@@ -138,7 +141,7 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
       return locked(name, async () => {
         await readVersion(name, version)
         const aliases = await aliasesOf(name)
-        const from = aliases[alias] ?? null
+        const from = aliasOf(aliases, alias) ?? null
         await writeJsonAtomic(join(modelDir(name), 'aliases.json'), { ...aliases, [alias]: version })
         await recordAlias(name, alias, from, version)
         return from
@@ -147,7 +150,7 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
     async deleteAlias (name, alias) {
       return locked(name, async () => {
         const aliases = await aliasesOf(name)
-        const from = aliases[alias]
+        const from = aliasOf(aliases, alias)
         if (from === undefined) { await versionNumbers(name); throw new RegistryAliasNotFoundError(name, alias) }
         delete aliases[alias]
         await writeJsonAtomic(join(modelDir(name), 'aliases.json'), aliases)
@@ -156,7 +159,7 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
       })
     },
     async getAlias (name, alias) {
-      const version = (await aliasesOf(name))[alias]
+      const version = aliasOf(await aliasesOf(name), alias)
       if (version === undefined) { await versionNumbers(name); throw new RegistryAliasNotFoundError(name, alias) }
       return version
     },

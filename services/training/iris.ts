@@ -21,6 +21,13 @@ export interface Split { train: Dataset, test: Dataset }
 
 export type FeatureRanges = Record<string, { min: number, max: number }>
 
+/**
+ * Values the served model accepts (served as metadata `feature_bounds`; outside them a 400): a
+ * length is never negative, and no iris flower part reaches 30 cm (the dataset's largest is 7.9 cm).
+ */
+export const IRIS_FEATURE_BOUNDS: Record<string, { min: number, max: number, unit: string }> =
+  Object.fromEntries(FEATURE_NAMES.map((name) => [name, { min: 0, max: 30, unit: 'cm' }]))
+
 /** The 150 samples of the package, in its order (sorted by class). */
 export function loadIris (): Dataset {
   const names: readonly string[] = CLASS_NAMES

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { access, mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { trainForest, type ForestModel, type ForestParams } from './forest.js'
-import { CLASS_NAMES, FEATURE_NAMES, createRng, datasetHash, featureRanges, loadIris, stratifiedSplit, type FeatureRanges, type Split } from './iris.js'
+import { CLASS_NAMES, FEATURE_NAMES, createRng, datasetHash, featureRanges, IRIS_FEATURE_BOUNDS, loadIris, stratifiedSplit, type FeatureRanges, type Split } from './iris.js'
 import { classificationMetrics, type ClassMetrics } from './metrics.js'
 import { trainMlp, type MlpModel, type MlpParams } from './mlp.js'
 import { INPUT_NAME, OUTPUT_NAMES, exportOnnx } from './onnx-export.js'
@@ -31,6 +31,7 @@ export interface TrainMetadata {
   train_time: string
   train_duration_ms: number
   feature_ranges: FeatureRanges
+  feature_bounds: typeof IRIS_FEATURE_BOUNDS
   feature_importances: number[] | null
 }
 
@@ -88,6 +89,7 @@ export function trainModel (opts: TrainOptions): TrainResult {
     train_time: new Date(started).toISOString(),
     train_duration_ms: finished - started,
     feature_ranges: featureRanges(split.train.X),
+    feature_bounds: IRIS_FEATURE_BOUNDS,
     feature_importances: model.kind === 'forest' ? model.featureImportances : null
   }
   const metrics: TrainMetrics = { ...scores, n_train: split.train.X.length, n_test: split.test.X.length }

@@ -14,7 +14,7 @@ import { projectRoot } from '../../services/lib/project-root.js'
 function runScript (http: string, grpc: string): Promise<any> {
   assertVenv()
   return new Promise((resolve, reject) => {
-    const child = execFile(venvPython, [join(projectRoot, 'test', 'python', 'triton_differential.py'), http, grpc, 'iris_onnx', 'tok'], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(venvPython, [join(projectRoot, 'test', 'python', 'triton_differential.py'), http, grpc, 'iris_onnx', 'repository-admin-token'], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err !== null) reject(new Error(`triton_differential.py failed: ${stderr.slice(-3000)}`, { cause: err }))
       else resolve(JSON.parse(stdout))
     })
@@ -29,7 +29,7 @@ const sameClasses = (a: string[][][], b: string[][][]) => a.length === b.length 
 
 t.test('tritonclient gets the same answers and error classes from the gateway and from tritonserver', async (t) => {
   const triton = await startTriton(t)
-  const app = await buildTestApp(t, { GRPC_HOST: '127.0.0.1', ADMIN_TOKEN: 'tok', CACHE_ENABLED: 'false' })
+  const app = await buildTestApp(t, { GRPC_HOST: '127.0.0.1', ADMIN_TOKEN: 'repository-admin-token', CACHE_ENABLED: 'false' })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
   const gw = await runScript(`127.0.0.1:${port}`, `127.0.0.1:${app.grpcServer!.port}`)

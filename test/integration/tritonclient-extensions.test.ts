@@ -20,10 +20,10 @@ function runClients (http: string, grpc: string, token: string): Promise<any> {
 }
 
 t.test('tritonclient: streaming, classification and repository load / unload against the gateway', async (t) => {
-  const app = await buildTestApp(t, { GRPC_HOST: '127.0.0.1', ADMIN_TOKEN: 'tok', CACHE_ENABLED: 'false' })
+  const app = await buildTestApp(t, { GRPC_HOST: '127.0.0.1', ADMIN_TOKEN: 'repository-admin-token', CACHE_ENABLED: 'false' })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
-  const out = await runClients(`127.0.0.1:${port}`, `127.0.0.1:${app.grpcServer!.port}`, 'tok')
+  const out = await runClients(`127.0.0.1:${port}`, `127.0.0.1:${app.grpcServer!.port}`, 'repository-admin-token')
   const expected = await directPredict('iris')
   const classes = ['setosa', 'versicolor', 'virginica']
   const top2 = expected.probabilities.map((row) => row.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 2)

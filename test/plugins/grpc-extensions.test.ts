@@ -106,9 +106,9 @@ t.test('classification on ModelInfer: int64_param "classification" gives BYTES "
 })
 
 t.test('RepositoryModelLoad / Unload: the admin token in the call metadata, index and readiness follow', async (t) => {
-  const { call } = await front(t, { ADMIN_TOKEN: 'tok' })
+  const { call } = await front(t, { ADMIN_TOKEN: 'repository-admin-token' })
   const admin = new grpc.Metadata()
-  admin.set('authorization', 'Bearer tok')
+  admin.set('authorization', 'Bearer repository-admin-token')
   await t.rejects(call('RepositoryModelUnload', { model_name: 'iris_mlp' }), { code: grpc.status.UNAUTHENTICATED, details: 'A valid admin bearer token is required' })
   t.same(await call('RepositoryModelUnload', { model_name: 'iris_mlp' }, admin), {})
   t.same((await call('ModelReady', { name: 'iris_mlp', version: '' })), { ready: false })

@@ -147,6 +147,39 @@ t.test('ModelInfer errors carry Triton\'s gRPC codes', async (t) => {
   await t.rejects(call('ModelMetadata', { name: 'iris', version: 'x' }), { code: grpc.status.INVALID_ARGUMENT, details: "model version 'x' must be a number" })
 })
 
+t.test('undecodable messages are INVALID_ARGUMENT: garbage bytes, a truncated field, non-finite tensors', async (t) => {
+  const app = await grpcFront(t)
+  const port = app.grpcServer!.port!
+  const raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure())
+  t.teardown(() => raw.close())
+  // Bytes sent as they are, past the client's own encoder.
+  const send = (path: string, bytes: Buffer) => new Promise<grpc.ServiceError>((resolve, reject) => {
+    raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + 10_000 }, (err) => err !== null ? resolve(err) : reject(new Error('decoded')))
+  })
+  const infer = '/inference.GRPCInferenceService/ModelInfer'
+  const garbage = await send(infer, Buffer.from('garbage bytes here!!'))
+  t.equal(garbage.code, grpc.status.INVALID_ARGUMENT)
+  t.match(garbage.details, /^cannot decode the request message: invalid wire type/)
+  // model_name (field 1) says 5 bytes, 1 follows: protobufjs would read a Buffer as model_name 'i'.
+  const truncated = await send(infer, Buffer.from([0x0a, 0x05, 0x69]))
+  t.equal(truncated.code, grpc.status.INVALID_ARGUMENT)
+  t.match(truncated.details, /^cannot decode the request message: index out of range/)
+  const iris = await send('/iris.InferenceService/Classify', Buffer.from([0x0d, 0x00]))
+  t.equal(iris.code, grpc.status.INVALID_ARGUMENT, 'the iris service decodes strictly too')
+
+  const call = client(t, services.GRPCInferenceService, port)
+  const input = { name: 'float_input', datatype: 'FP32', shape: [1, 4] }
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    const bytes = Buffer.from(Float32Array.from([5.1, bad, 1.4, 0.2]).buffer)
+    await t.rejects(call('ModelInfer', { model_name: 'iris', inputs: [input], raw_input_contents: [bytes] }), {
+      code: grpc.status.INVALID_ARGUMENT, details: `inference input 'float_input' element 1 is ${String(bad)}, not a finite float32`
+    })
+  }
+  // The same request decodes and is answered once it is well formed.
+  const ok = await call('ModelInfer', { model_name: 'iris', inputs: [input], raw_input_contents: [Buffer.from(Float32Array.from(ROWS[0]).buffer)] })
+  t.equal(ok.model_name, 'iris')
+})
+
 t.test('a full batching queue is UNAVAILABLE (14), as Triton answers', async (t) => {
   const app = await grpcFront(t, { BATCH_MAX_QUEUE: '1' })
   const call = client(t, services.GRPCInferenceService, app.grpcServer!.port!)

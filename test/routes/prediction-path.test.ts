@@ -14,7 +14,7 @@ import { projectRoot } from '../../services/lib/project-root.js'
 type App = Awaited<ReturnType<typeof buildTestApp>>
 interface LoggedRecord { ts: string, model: string, version: string, features: Record<string, number>, prediction: string, confidence: number, latency_ms: number, route: string }
 
-const TOKEN = 'tok'
+const TOKEN = 'prediction-path-token'
 const auth = { authorization: `Bearer ${TOKEN}` }
 const CLASSES = ['setosa', 'versicolor', 'virginica']
 const named = (r: number[]) => ({ sepal_length: r[0], sepal_width: r[1], petal_length: r[2], petal_width: r[3] })

@@ -40,6 +40,7 @@ const protocolRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { iterations = 10, ...sample } = request.body
+    serving.check(sample)
     const rest: number[] = []
     const grpc: number[] = []
     let restClass = ''

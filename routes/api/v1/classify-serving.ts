@@ -41,6 +41,7 @@ const servingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { iterations = 5, ...sample } = request.body
+    serving.check(sample) // a bad sample is the client's 400, not every method 'unavailable'
     const methods = {
       direct_onnx: { infrastructure: 'direct_onnx_runtime', call: async () => await serving.local(sample) },
       tensorflow_serving: { infrastructure: 'tensorflow_serving', call: async () => await serving.tfServing(sample, false) },

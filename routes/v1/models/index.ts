@@ -20,7 +20,7 @@ const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
   const tfs = createTfServing({ store: fastify.onnx, inference: fastify.inference, maxRows: fastify.config.MAX_BATCH_INSTANCES })
 
   fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT }, (_req, body, done) => {
+  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: fastify.config.PROTOCOL_JSON_BODY_LIMIT }, (_req, body, done) => {
     try { done(null, JSON.parse(body as string)) } catch (err) { done(new BadRequestError(`JSON Parse error: ${(err as Error).message}`)) }
   })
   fastify.errorRenderer.scope(fastify, 'tf-serving')
@@ -36,8 +36,8 @@ const tfServing: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/:model/labels/:label/metadata', metaOpts('Metadata of a labelled version (default, latest)', Type.Object({ model: name, label })), async (r) => tfs.metadata(r.params))
 
   const predictOpts = <P extends TObject>(summary: string, params: P) => ({
-    bodyLimit: fastify.config.PROTOCOL_BODY_LIMIT,
-    schema: { tags, summary, params, body: PredictBodySchema, response: { 200: PredictResponseSchema, ...errors, 413: TfErrorSchema } }
+    bodyLimit: fastify.config.PROTOCOL_JSON_BODY_LIMIT,
+    schema: { tags, summary, params, body: PredictBodySchema, response: { 200: PredictResponseSchema, ...errors, 413: TfErrorSchema, 501: TfErrorSchema } }
   })
   fastify.post('/:target', predictOpts('Predict, Classify or Regress: POST /v1/models/{m}:predict with "instances" (rows) or "inputs" (columns); :classify / :regress with "examples" (and "context")', Type.Object({ target })), async (r, reply) => {
     const [model, method] = splitMethod(r.params.target)

@@ -36,7 +36,7 @@ function numbers (tokens: string[]): string[] {
     if (m !== null) {
       const value = String(Number(m[1].replace(/,(?=\d{3}\b)/g, '').replace(',', '.')))
       out.push(/^(?:st|nd|rd|th)$/.test(m[2]) ? value : value + m[2])
-    } else if (w in NUMBER_WORDS && !(w === 'second' && /^(?:a|per|one|each|every)$/.test(tokens[i - 1] ?? ''))) {
+    } else if (Object.hasOwn(NUMBER_WORDS, w) && !(w === 'second' && /^(?:a|per|one|each|every)$/.test(tokens[i - 1] ?? ''))) {
       out.push(String(NUMBER_WORDS[w]))
     }
   })

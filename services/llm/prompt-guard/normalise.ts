@@ -218,7 +218,8 @@ export function decodeMarkup (text: string): string {
     .replace(/&#x([0-9a-f]{1,6});|&#(\d{1,7});|&([a-z]{2,6});/gi, (m, hex?: string, dec?: string, name?: string) => {
       const cp = hex !== undefined ? parseInt(hex, 16) : dec !== undefined ? parseInt(dec, 10) : -1
       if (cp >= 0) return cp <= 0x10FFFF ? String.fromCodePoint(cp) : m
-      return ENTITIES[(name as string).toLowerCase()] ?? m
+      const entity = (name as string).toLowerCase()
+      return Object.hasOwn(ENTITIES, entity) ? ENTITIES[entity] : m
     })
     .replace(/(?:%[0-9a-f]{2})+/gi, (m) => { try { return decodeURIComponent(m) } catch { return m } })
 }

@@ -7,7 +7,7 @@ import { TensorInvalidError } from '../../lib/errors.js'
 import type { InferInput, KServe, RequestedOutput } from '../kserve/server/inference.js'
 import { classCount } from '../kserve/server/classification.js'
 import { toLittleEndianBytes } from '../kserve/server/tensors.js'
-import { errorDetails, unary } from './protos.js'
+import { errorDetails, unary, undecodable } from './protos.js'
 
 interface NameVersion { name: string, version: string }
 interface Contents { fp32_contents?: number[], [k: string]: unknown[] | undefined }
@@ -81,9 +81,11 @@ export function createKServeService (kserve: KServe, authorize: Authorize): grpc
     let written: Promise<void> = Promise.resolve()
     let open = true
     call.on('data', (req: InferRequest) => {
-      const answer = infer(req, STREAM_ROUTE).then(
+      // A message that could not be decoded is answered in-stream, like any failed request.
+      const reason = undecodable(req)
+      const answer = (reason !== undefined ? Promise.reject(new TensorInvalidError(`cannot decode the request message: ${reason}`)) : infer(req, STREAM_ROUTE)).then(
         (response) => ({ error_message: '', infer_response: response }),
-        (err) => ({ error_message: errorDetails(err).details, infer_response: { model_name: req.model_name, model_version: req.model_version, id: req.id } }))
+        (err) => ({ error_message: errorDetails(err).details, infer_response: { model_name: req.model_name ?? '', model_version: req.model_version ?? '', id: req.id ?? '' } }))
       written = written.then(async () => {
         const message = await answer
         if (open) call.write(message)

@@ -49,9 +49,42 @@ export function errorDetails (err: { statusCode?: number, message: string }): { 
   return { code, details: code === grpc.status.INTERNAL && !isGatewayError(err) ? 'Internal error' : err.message }
 }
 
+/** Marks a request message that could not be decoded; `unary` answers it INVALID_ARGUMENT. */
+const UNDECODABLE = Symbol('undecodable')
+
+/** Why a request message could not be decoded (see strictDecoding), or undefined when it was. */
+export function undecodable (request: unknown): string | undefined {
+  return (request as { [UNDECODABLE]?: string } | null)?.[UNDECODABLE]
+}
+
+/**
+ * The service definition with strict request decoding. protobufjs reads a Node Buffer leniently (a
+ * string field whose length runs past the end is cut short and accepted), so the bytes are decoded
+ * as a plain Uint8Array, whose reader checks every length. grpc-js answers a message that fails to
+ * decode with INTERNAL; here it reaches the handler marked, and `unary` answers INVALID_ARGUMENT, as
+ * a malformed request is the client's error.
+ */
+export function strictDecoding (service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(Object.entries(service).map(([name, method]) => [name, {
+    ...method,
+    requestDeserialize: (bytes: Buffer) => {
+      try {
+        return method.requestDeserialize(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Buffer)
+      } catch (err) {
+        return { [UNDECODABLE]: (err as Error).message }
+      }
+    }
+  }]))
+}
+
 /** Adapts an async function to a grpc-js unary handler, mapping coded errors to gRPC statuses. */
 export function unary<Req, Res> (fn: (request: Req, metadata: grpc.Metadata) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    const reason = undecodable(call.request)
+    if (reason !== undefined) {
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: `cannot decode the request message: ${reason}` })
+      return
+    }
     Promise.resolve().then(() => fn(call.request, call.metadata)).then(
       (res) => callback(null, res),
       (err: { statusCode?: number, message: string }) => callback(errorDetails(err)))

@@ -64,7 +64,7 @@ t.test(':predict in row and columnar formats equals onnxruntime run directly', a
 })
 
 t.test('errors use {"error"} with TF Serving\'s messages and codes', async (t) => {
-  const app = await buildTestApp(t, { PROTOCOL_BODY_LIMIT: '1024', MAX_BATCH_INSTANCES: '5' })
+  const app = await buildTestApp(t, { PROTOCOL_JSON_BODY_LIMIT: '1024', MAX_BATCH_INSTANCES: '5' })
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers })
   const cases: Array<[Awaited<ReturnType<typeof post>>, number, string]> = [

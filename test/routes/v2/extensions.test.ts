@@ -53,8 +53,8 @@ t.test('classification: class_count on an output gives BYTES "score:index:label"
 })
 
 t.test('repository load / unload: admin token, index, readiness and inference follow', async (t) => {
-  const app = await buildTestApp(t, { ADMIN_TOKEN: 'tok' })
-  const admin = { authorization: 'Bearer tok' }
+  const app = await buildTestApp(t, { ADMIN_TOKEN: 'repository-admin-token' })
+  const admin = { authorization: 'Bearer repository-admin-token' }
   const post = (url: string, headers: Record<string, string> = admin, payload?: string) => app.inject({ method: 'POST', url, headers, payload })
   const index = async () => (await post('/v2/repository/index')).json()
 

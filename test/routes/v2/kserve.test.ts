@@ -159,7 +159,7 @@ t.test('bad requests get {"error"} with 400, 404 or 413', async (t) => {
     ['header length', await post('{}', { 'inference-header-content-length': '99' }), 400, 'Inference-Header-Content-Length 99 is not between 0 and the body length 2'],
     ['short binary', await post(Buffer.from(infer([{ name: 'float_input', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }])), { 'inference-header-content-length': String(infer([{ name: 'float_input', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }]).length) }), 400, "input 'float_input' binary_data_size 16 exceeds the 0 bytes left in the request body"],
     ['unknown model', await post(infer([fp32(ROWS)]), {}, 'nope'), 404, "Model 'nope' not found"],
-    ['too large', await post(infer([fp32(Array.from({ length: 200 }, () => ROWS[0]))])), 413, 'Request body is too large']
+    ['too large', await post(infer([fp32(Array.from({ length: 200 }, () => ROWS[0]))])), 413, 'Request body is larger than 2048 bytes (PROTOCOL_BODY_LIMIT)']
   ]
   for (const [what, res, status, message] of cases) {
     t.equal(res.statusCode, status, `${what}: ${status}`)

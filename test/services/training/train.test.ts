@@ -52,6 +52,7 @@ t.test('metadata: the serving contract, the injected clock and the training rang
     train_duration_ms: 250
   })
   t.equal(m.feature_importances!.length, 4)
+  t.same(m.feature_bounds.petal_width, { min: 0, max: 30, unit: 'cm' }, 'served bounds travel with the model')
   for (const [f, name] of m.feature_names.entries()) {
     const values = forest.split.train.X.map((row) => row[f])
     t.same(m.feature_ranges[name], { min: Math.min(...values), max: Math.max(...values) })

@@ -1,9 +1,9 @@
 // HTTP framing of KServe V2 inference: the JSON header, the binary tensor extension
 // (Inference-Header-Content-Length; binary tensors follow the JSON in input order) and responses
 // with binary outputs when asked (per output `binary_data`, or request-level `binary_data_output`).
-import { TensorInvalidError } from '../../../lib/errors.js'
+import { BodyTooLargeError, TensorInvalidError } from '../../../lib/errors.js'
 import type { InferInput, InferOutput } from './inference.js'
-import { toJsonData, toLittleEndianBytes } from './tensors.js'
+import { ELEMENT_BYTES, elementCount, toJsonData, toLittleEndianBytes } from './tensors.js'
 
 export type Parameters = Record<string, string | number | boolean>
 
@@ -15,13 +15,14 @@ export interface InferRequestJson {
 }
 
 /** Splits a request body into its JSON header and the binary part that follows it. */
-export function splitBody (body: Buffer, headerLength: string | undefined): { json: unknown, binary: Buffer } {
+export function splitBody (body: Buffer, headerLength: string | undefined, maxJson = Infinity): { json: unknown, binary: Buffer } {
   let length = body.length
   if (headerLength !== undefined) {
     length = Number(headerLength)
     if (!Number.isInteger(length) || length < 0 || length > body.length) {
       throw new TensorInvalidError(`Inference-Header-Content-Length ${headerLength} is not between 0 and the body length ${body.length}`)
     }
+    if (length > maxJson) throw new BodyTooLargeError(maxJson, 'PROTOCOL_JSON_BODY_LIMIT, the JSON header')
   }
   if (length === 0) return { json: null, binary: body }
   let json: unknown
@@ -45,6 +46,11 @@ export function decodeInputs (req: InferRequestJson, binary: Buffer): InferInput
     if (size === undefined) return { name: i.name, datatype: i.datatype, shape: i.shape, data: i.data }
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || offset + size > binary.length) {
       throw new TensorInvalidError(`input '${i.name}' binary_data_size ${String(size)} exceeds the ${binary.length - offset} bytes left in the request body`)
+    }
+    // A fixed-size datatype's bytes follow from its declared shape: checked before any is read.
+    const width = Object.hasOwn(ELEMENT_BYTES, i.datatype) ? ELEMENT_BYTES[i.datatype] : undefined
+    if (width !== undefined && size !== elementCount(i.shape) * width) {
+      throw new TensorInvalidError(`input '${i.name}' binary_data_size ${size} does not match its shape [${i.shape.join(',')}] of ${i.datatype} (${elementCount(i.shape) * width} bytes)`)
     }
     const raw = binary.subarray(offset, offset + size)
     offset += size

@@ -2,6 +2,7 @@
 // extension / gRPC raw contents (little-endian, row-major, no padding). Plain functions.
 import { TensorInvalidError } from '../../../lib/errors.js'
 import type { TensorData } from '../../../inference/batcher.js'
+import { FLOAT32_MAX } from '../../../inference/input-checks.js'
 
 /** Bytes per element of each fixed-size V2 datatype (BYTES is length-prefixed, so absent). */
 export const ELEMENT_BYTES: Record<string, number> = {
@@ -43,29 +44,65 @@ export function elementCount (shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1)
 }
 
-/** Flattens JSON `data` (nested or flat) into float32, checking it has `count` finite numbers. */
+/** Deepest nesting of JSON `data` accepted; a [batch, features] tensor needs 2. */
+export const MAX_DATA_DEPTH = 32
+
+/** Why a value cannot be a float32 input, or null when it can. */
+export function float32Problem (v: unknown): string | null {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'is not a finite number'
+  if (v > FLOAT32_MAX || v < -FLOAT32_MAX) return `is ${v}, outside the float32 range (+/-${FLOAT32_MAX})`
+  return null
+}
+
+/**
+ * Flattens JSON `data` (nested or flat, row-major) into float32, checking it has `count` finite
+ * float32 numbers. The walk is iterative with a depth limit (deep nesting is a 400, not a stack
+ * overflow), and keeps no more than `count` values whatever the body holds.
+ */
 export function float32FromJson (data: unknown, count: number, input: string): Float32Array {
-  const flat = Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]
-  if (flat.length !== count) {
-    throw new TensorInvalidError(`unexpected number of elements for inference input '${input}': got ${flat.length}, expected ${count} from its shape`)
-  }
   const out = new Float32Array(count)
-  for (let i = 0; i < count; i++) {
-    const v = flat[i]
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TensorInvalidError(`inference input '${input}' element ${i} is not a finite number`)
-    out[i] = v
+  let n = 0
+  const take = (v: unknown) => {
+    if (n < count) {
+      const problem = float32Problem(v)
+      if (problem !== null) throw new TensorInvalidError(`inference input '${input}' element ${n} ${problem}`)
+      out[n] = v as number
+    }
+    n++
+  }
+  if (!Array.isArray(data)) take(data)
+  else {
+    const arrays: unknown[][] = [data]
+    const next: number[] = [0]
+    while (arrays.length > 0) {
+      const top = arrays.length - 1
+      const a = arrays[top]
+      if (next[top] === a.length) { arrays.pop(); next.pop(); continue }
+      const v = a[next[top]++]
+      if (!Array.isArray(v)) { take(v); continue }
+      if (arrays.length >= MAX_DATA_DEPTH) throw new TensorInvalidError(`inference input '${input}' data is nested deeper than ${MAX_DATA_DEPTH} levels`)
+      arrays.push(v)
+      next.push(0)
+    }
+  }
+  if (n !== count) {
+    throw new TensorInvalidError(`unexpected number of elements for inference input '${input}': got ${n}, expected ${count} from its shape`)
   }
   return out
 }
 
-/** Reads FP32 little-endian bytes, copying so the result is aligned whatever the buffer offset. */
+/** Reads FP32 little-endian bytes, copying so the result is aligned whatever the buffer offset; NaN and +/-Infinity are refused. */
 export function float32FromBytes (bytes: Uint8Array, count: number, input: string): Float32Array {
   if (bytes.byteLength !== count * 4) {
     throw new TensorInvalidError(`unexpected total byte size ${bytes.byteLength} for inference input '${input}', expecting ${count * 4}`)
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out = new Float32Array(count)
-  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true)
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(i * 4, true)
+    if (!Number.isFinite(v)) throw new TensorInvalidError(`inference input '${input}' element ${i} is ${v}, not a finite float32`)
+    out[i] = v
+  }
   return out
 }
 

@@ -8,6 +8,7 @@ import { BadRequestError, ServableNotFoundError, TensorInvalidError } from '../.
 import type { ModelStore, ServedModel } from '../../../inference/model-store.js'
 import type { Inference, ReplyLike } from '../../../inference/prediction-path.js'
 import { roundFloat32 } from '../../../inference/classification.js'
+import { FLOAT32_MAX } from '../../../inference/input-checks.js'
 import type { TensorData } from '../../../inference/batcher.js'
 import { rowsOfExamples, type ExamplesBody } from './examples.js'
 
@@ -84,8 +85,10 @@ export function createTfServing (opts: TfServingOptions) {
     if (rows.length > opts.maxRows) throw new TensorInvalidError(`at most ${opts.maxRows} rows per request, got ${rows.length}`)
     rows.forEach((r, i) => {
       if (!Array.isArray(r) || r.length !== m.numFeatures || !r.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new TensorInvalidError(`input '${m.inputName}' row ${i} must be ${m.numFeatures} numbers, got ${JSON.stringify(r)}`)
+        throw new TensorInvalidError(`input '${m.inputName}' row ${i} must be ${m.numFeatures} numbers, got ${describe(r)}`)
       }
+      const j = r.findIndex((v) => Math.abs(v) > FLOAT32_MAX)
+      if (j !== -1) throw new TensorInvalidError(`input '${m.inputName}' row ${i} value ${j} is ${r[j]}, outside the float32 range (+/-${FLOAT32_MAX})`)
     })
     return rows as number[][]
   }
@@ -172,6 +175,13 @@ export function createTfServing (opts: TfServingOptions) {
       return { outputs: names.length === 1 ? perRow[0] : Object.fromEntries(names.map((n, k) => [n, perRow[k]])) }
     }
   }
+}
+
+/** A short view of a bad row: never the whole of it (a 10,000-level nesting would overflow JSON.stringify). */
+function describe (r: unknown): string {
+  if (!Array.isArray(r)) return r === null ? 'null' : typeof r
+  if (r.length <= 16 && r.every((v) => v === null || typeof v !== 'object')) return JSON.stringify(r)
+  return `a list of ${r.length} items${r.some((v) => Array.isArray(v)) ? ' with nested lists' : ''}`
 }
 
 function isNamed (x: unknown): x is Record<string, unknown> {

@@ -84,7 +84,7 @@ t.test('Redis stopped mid-conversation: answers without memory, says so; reads a
 
 t.test('ids minted by the server; sessions bound to the Authorization header', async (t) => {
   const ollama = await startOllamaDouble(t)
-  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url, ADMIN_TOKEN: 'admin-secret' })
+  const app = await buildTestApp(t, { OLLAMA_URL: ollama.url, ADMIN_TOKEN: 'admin-secret-0123456789' })
   const a = await chat(app, { prompt: 'hi' })
   const b = await chat(app, { prompt: 'hi' })
   t.match(a.json().session_id, /^[A-Za-z0-9_-]{22}$/)

@@ -160,3 +160,27 @@ t.test('REGISTRY_POLL_SECONDS hot-reloads an alias moved by another process', as
   const health = (await app.inject('/health')).json()
   t.match(JSON.stringify(health), /"served":\[\{"model":"iris-onnx","alias":"production","version":"2"\}\]/)
 })
+
+t.test('aliases named like Object.prototype members are plain unknown aliases: 404, nothing written', async (t) => {
+  const { app, regDir } = await setup(t)
+  await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/production', headers: auth, payload: { version: '1' } })
+  const historyFile = join(regDir, 'iris-onnx', 'alias-history.jsonl')
+  const before = await readFile(historyFile, 'utf8')
+  for (const alias of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const classify = await app.inject({ method: 'POST', url: `/api/v1/classify-registry?model_name=iris-onnx&alias=${alias}`, payload: SETOSA })
+    t.equal(classify.statusCode, 404, `classify with alias=${alias}`)
+    t.same(classify.json(), { statusCode: 404, code: 'GW_REGISTRY_ALIAS_NOT_FOUND', error: 'Not Found', message: `Registered model 'iris-onnx' has no alias '${alias}'` })
+    const del = await app.inject({ method: 'DELETE', url: `/api/v1/registry/models/iris-onnx/aliases/${alias}`, headers: auth })
+    t.equal(del.statusCode, 404, `DELETE alias ${alias}`)
+    t.same(del.json(), { statusCode: 404, code: 'GW_REGISTRY_ALIAS_NOT_FOUND', error: 'Not Found', message: `Registered model 'iris-onnx' has no alias '${alias}'` })
+  }
+  t.equal(await readFile(historyFile, 'utf8'), before, 'no alias-history line written')
+  t.same(JSON.parse(await readFile(join(regDir, 'iris-onnx', 'aliases.json'), 'utf8')), { production: '1' })
+  // An alias may still be named 'constructor' on purpose: then it is a real one.
+  const set = await app.inject({ method: 'PUT', url: '/api/v1/registry/models/iris-onnx/aliases/constructor', headers: auth, payload: { version: '2' } })
+  t.same(set.json(), { model: 'iris-onnx', alias: 'constructor', version: '2', previous: null })
+  const served = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx&alias=constructor', payload: SETOSA })
+  t.equal(served.json().model_registry_info.model_version, '2')
+  const del = await app.inject({ method: 'DELETE', url: '/api/v1/registry/models/iris-onnx/aliases/constructor', headers: auth })
+  t.same(del.json(), { model: 'iris-onnx', alias: 'constructor', version: null, previous: '2' })
+})

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { buildTestApp } from '../../../helpers/app.js'
 
-const auth = { authorization: 'Bearer tok' }
+const auth = { authorization: 'Bearer retrain-admin-token' }
 
 t.test('gate promotes a good candidate, rejects a bad one; /predict follows production', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'gw-retrain-'))
@@ -15,7 +15,7 @@ t.test('gate promotes a good candidate, rejects a bad one; /predict follows prod
   const notifications = join(dir, 'notifications.log')
   const trainLog = join(dir, 'last_train_log.txt')
   const app = await buildTestApp(t, {
-    ADMIN_TOKEN: 'tok', REGISTRY_DIR: join(dir, 'registry'), RETRAIN_CONFIG: configPath, NOTIFICATIONS_LOG: notifications, TRAIN_LOG: trainLog, REGISTRY_RETIRE_GRACE_MS: '0'
+    ADMIN_TOKEN: 'retrain-admin-token', REGISTRY_DIR: join(dir, 'registry'), RETRAIN_CONFIG: configPath, NOTIFICATIONS_LOG: notifications, TRAIN_LOG: trainLog, REGISTRY_RETIRE_GRACE_MS: '0'
   })
 
   const none = await app.inject({ method: 'POST', url: '/predict', payload: { instances: [[1, 1]] } })

@@ -78,3 +78,10 @@ t.test('stems and languages', async (t) => {
 t.test('tokens are NFKC-normalised and lower-cased; apostrophes dropped', async (t) => {
   t.same(words('Ｗhat ISN’T 3.5?'), ['what', 'isnt', '3.5'])
 })
+
+t.test('words that are Object.prototype names are plain words, not numbers', async (t) => {
+  // 'constructor' once read as a number word (the prototype's function), so these two looked different.
+  t.same(compareForCache('What does the constructor do here?', 'What does the constructor do here?'), { ok: true })
+  t.same(compareForCache('Explain the constructor and toString of a class', 'Explain the toString and constructor of a class').ok, true)
+  t.same(compareForCache('Call the constructor with two args', 'Call the constructor with three args'), { ok: false, reason: 'numbers', detail: '[2] vs [3]' })
+})

@@ -24,6 +24,26 @@ t.test('tensors: little-endian bytes and JSON values of each output type', async
   t.throws(() => float32FromJson([1, null], 2, 'x'), { message: "inference input 'x' element 1 is not a finite number" })
 })
 
+t.test('tensors: hostile values and nesting are 400s, never a crash', async (t) => {
+  // Beyond float32 a JSON number would become Infinity in the tensor.
+  t.throws(() => float32FromJson([1, 1e39], 2, 'x'), { code: 'GW_TENSOR_INVALID', message: "inference input 'x' element 1 is 1e+39, outside the float32 range (+/-3.4028234663852886e+38)" })
+  t.throws(() => float32FromJson([-1.7976931348623157e308], 1, 'x'), { message: /element 0 is -1.7976931348623157e\+308, outside the float32 range/ })
+  t.same([...float32FromJson([3.4028234663852886e38], 1, 'x')], [3.4028234663852886e38], 'the largest float32 itself is accepted')
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    t.throws(() => float32FromBytes(new Uint8Array(Float32Array.of(1, bad).buffer), 2, 'x'), { code: 'GW_TENSOR_INVALID', message: `inference input 'x' element 1 is ${bad}, not a finite float32` })
+  }
+  // 10,000 levels once overflowed the stack in Array.flat: now a 400 at the 33rd level.
+  let deep: unknown = [1, 2, 3, 4]
+  for (let i = 0; i < 10_000; i++) deep = [deep]
+  t.throws(() => float32FromJson(deep, 4, 'x'), { code: 'GW_TENSOR_INVALID', message: "inference input 'x' data is nested deeper than 32 levels" })
+  let ok: unknown = [1, 2, 3, 4]
+  for (let i = 0; i < 30; i++) ok = [ok]
+  t.same([...float32FromJson(ok, 4, 'x')], [1, 2, 3, 4], '31 levels are still read')
+  // More values than the shape declares: counted, never stored beyond the declared count.
+  t.throws(() => float32FromJson(new Array(100_000).fill(1), 4, 'x'), { message: "unexpected number of elements for inference input 'x': got 100000, expected 4 from its shape" })
+  t.throws(() => float32FromJson([[1, 2], []], 4, 'x'), { message: "unexpected number of elements for inference input 'x': got 2, expected 4 from its shape" })
+})
+
 t.test('binary framing: header split, input slices, output choice and response layout', async (t) => {
   const header = Buffer.from('{"a":1}')
   const body = Buffer.concat([header, Buffer.from([1, 2, 3])])
@@ -35,13 +55,19 @@ t.test('binary framing: header split, input slices, output choice and response l
 
   const inputs = decodeInputs({
     inputs: [
-      { name: 'a', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 2 } },
+      { name: 'a', shape: [2], datatype: 'UINT8', parameters: { binary_data_size: 2 } },
       { name: 'b', shape: [1], datatype: 'FP32', data: [5] },
-      { name: 'c', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 1 } }
+      { name: 'c', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: 1 } }
     ]
   }, Buffer.from([1, 2, 3]))
   t.same(inputs.map((i) => i.raw === undefined ? i.data : [...i.raw]), [[1, 2], [5], [3]], 'binary inputs take their bytes in order')
-  t.throws(() => decodeInputs({ inputs: [{ name: 'a', shape: [1], datatype: 'FP32', parameters: { binary_data_size: 1 } }] }, Buffer.from([1, 2])), { message: '1 unexpected bytes after the last binary input' })
+  t.throws(() => decodeInputs({ inputs: [{ name: 'a', shape: [1], datatype: 'UINT8', parameters: { binary_data_size: 1 } }] }, Buffer.from([1, 2])), { message: '1 unexpected bytes after the last binary input' })
+  // A fixed-size datatype's byte count follows from the declared shape, checked before any byte is read.
+  t.throws(() => decodeInputs({ inputs: [{ name: 'a', shape: [1000000, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }] }, Buffer.alloc(16)),
+    { code: 'GW_TENSOR_INVALID', message: "input 'a' binary_data_size 16 does not match its shape [1000000,4] of FP32 (16000000 bytes)" })
+  t.throws(() => decodeInputs({ inputs: [{ name: 'a', shape: [1], datatype: 'constructor', parameters: { binary_data_size: 1 } }] }, Buffer.alloc(2)),
+    { message: '1 unexpected bytes after the last binary input' }, 'a datatype named like an Object.prototype member is no fixed-size type')
+  t.throws(() => splitBody(body, String(header.length), 4), { code: 'GW_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is larger than 4 bytes (PROTOCOL_JSON_BODY_LIMIT, the JSON header)' })
 
   const choose = binaryOutputs({ inputs: [], parameters: { binary_data_output: true }, outputs: [{ name: 'p', parameters: { binary_data: false } }, { name: 'l' }] })
   t.same([choose('p'), choose('l'), choose('other')], [false, true, true])
