@@ -41,8 +41,8 @@ const classify = (app: { inject: Awaited<ReturnType<typeof buildTestApp>>['injec
 t.test('registration refuses pickle, joblib, random bytes, bad base64 and misfit ONNX, and keeps nothing', async (t) => {
   const { app, regDir } = await setup(t)
   const files = await runPythonJson<Record<string, string>>('test/python/model_formats.py', [t.testdir({})])
-  const post = async (onnx_base64: string, metadata: Record<string, unknown> = {}) =>
-    app.inject({ method: 'POST', url: '/api/v1/registry/models/flower/versions', headers: auth, payload: { onnx_base64, metadata } })
+  const post = async (base64: string, metadata: Record<string, unknown> = {}) =>
+    app.inject({ method: 'POST', url: '/api/v1/registry/models/flower/versions', headers: auth, payload: { onnx_base64: base64, metadata } })
 
   const pickle = await post((await readFile(files['pickle-sklearn.pkl'])).toString('base64'))
   t.equal(pickle.statusCode, 415)
@@ -53,8 +53,8 @@ t.test('registration refuses pickle, joblib, random bytes, bad base64 and misfit
   t.match(h5.json(), { statusCode: 415, message: /the artifact is HDF5 \(Keras \.h5\)/ })
   const random = await post((await readFile(files['random.bin'])).toString('base64'))
   t.match(random.json(), { statusCode: 415, message: /the artifact is unrecognised bytes, not ONNX/ })
-  const base64 = await post('this is not base64 at all!')
-  t.same(base64.json(), { statusCode: 422, code: 'GW_MODEL_INVALID', error: 'Unprocessable Entity', message: 'Refused: onnx_base64 is not valid base64' })
+  const notBase64 = await post('this is not base64 at all!')
+  t.same(notBase64.json(), { statusCode: 422, code: 'GW_MODEL_INVALID', error: 'Unprocessable Entity', message: 'Refused: onnx_base64 is not valid base64' })
   const misfit = await post(iris.toString('base64'), { ...irisMeta, classes: ['a', 'b'] })
   t.match(misfit.json(), { statusCode: 422, code: 'GW_MODEL_INVALID', message: /gives 3 class probabilities but metadata declares 2 classes/ })
 
