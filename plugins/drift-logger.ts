@@ -6,6 +6,8 @@
 // plugin's settings: lazy connect, no offline queue, endless reconnects) but a socket of its own, so
 // a drift report's large XRANGE replies never queue the caches' commands behind them, and with its
 // own command deadline (PREDICTION_LOG_REDIS_TIMEOUT_MS). https://github.com/redis/ioredis
+// While Redis is down, records go to a local spool (DATA_DIR/prediction-spool) and are replayed into
+// the stream when it is back, without loss or duplicates (services/drift/log/durable-sink.ts).
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
@@ -13,6 +15,8 @@ import { Counter, Gauge } from 'prom-client'
 import { createPredictionBuffer, type PredictionBuffer } from '../services/drift/log/buffer.js'
 import { createFileSink } from '../services/drift/log/file-sink.js'
 import { createRedisSink } from '../services/drift/log/redis-sink.js'
+import { createDurableSink, type DurableSink } from '../services/drift/log/durable-sink.js'
+import { createSpool } from '../services/drift/log/spool.js'
 import { createDriftLogger } from '../services/drift/log/logger.js'
 
 declare module 'fastify' {
@@ -26,6 +30,7 @@ export default fp(async function driftLoggerPlugin (fastify) {
   const shared = fastify.redis
   let redis: Redis | null = null
   let buffer: PredictionBuffer | null = null
+  let durable: DurableSink | null = null
   if (config.PREDICTION_LOG_ENABLED) {
     let lastWarn = 0
     const warn = (msg: string, extra: object) => {
@@ -33,13 +38,29 @@ export default fp(async function driftLoggerPlugin (fastify) {
       if (Date.now() - lastWarn > 10_000) { lastWarn = Date.now(); log.warn(extra, msg) }
     }
     if (shared !== undefined) {
-      redis = shared.duplicate({ commandTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS, connectTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS })
+      // No automatic resend after a reconnect: a write whose reply was lost is spooled and replayed by
+      // id (deduplicated); ioredis resending it too would append it a second time.
+      redis = shared.duplicate({ commandTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS, connectTimeout: config.PREDICTION_LOG_REDIS_TIMEOUT_MS, autoResendUnfulfilledCommands: false })
       redis.on('error', (err: Error) => warn('prediction log: Redis error', { err: err.message }))
       redis.connect().catch((err: Error) => warn('prediction log: cannot connect to Redis', { err: err.message }))
     }
-    const sink = redis === null
-      ? createFileSink(join(config.DATA_DIR, 'predictions'), { memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
-      : createRedisSink(redis, { prefix: config.PREDICTION_LOG_STREAM_PREFIX, maxLen: config.PREDICTION_LOG_STREAM_MAXLEN, memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
+    if (redis !== null) {
+      // Records Redis does not take are spooled to local files and replayed when it is back.
+      const client = redis
+      const spool = createSpool(join(config.DATA_DIR, 'prediction-spool'))
+      const waiting = await spool.init()
+      if (waiting > 0) log.info({ records: waiting, dir: spool.dir }, 'prediction log: spooled records from an earlier run will be replayed into Redis')
+      durable = createDurableSink({
+        redis: createRedisSink(client, { prefix: config.PREDICTION_LOG_STREAM_PREFIX, maxLen: config.PREDICTION_LOG_STREAM_MAXLEN, memoryRows: config.PREDICTION_LOG_MEMORY_ROWS }),
+        spool,
+        client,
+        prefix: config.PREDICTION_LOG_STREAM_PREFIX,
+        isReady: () => client.status === 'ready',
+        log
+      })
+      client.on('ready', () => { void durable?.replay() })
+    }
+    const sink = durable ?? createFileSink(join(config.DATA_DIR, 'predictions'), { memoryRows: config.PREDICTION_LOG_MEMORY_ROWS })
     buffer = createPredictionBuffer({
       sink,
       maxBuffered: config.PREDICTION_LOG_BUFFER_MAX,
@@ -66,7 +87,12 @@ export default fp(async function driftLoggerPlugin (fastify) {
   health.register('prediction_log', () => {
     if (buffer === null) return { status: 'disabled', critical: false }
     const base = { critical: false, sink: logger.where, ...buffer.stats, buffered: buffer.buffered }
-    if (redis !== null && redis.status !== 'ready') return { ...base, status: 'down', error: `Redis is ${redis.status}` }
+    if (durable !== null) {
+      const spool = { spooled: durable.pending, spool: durable.stats }
+      if (redis !== null && redis.status !== 'ready') return { ...base, ...spool, status: 'down', error: `Redis is ${redis.status}; records are spooled to local files until it is back` }
+      // Back to up once everything spooled during an outage is in the stream.
+      return { ...base, ...spool, status: durable.pending > 0 ? 'degraded' : 'up', ...(durable.pending > 0 ? { error: 'replaying spooled records into Redis' } : {}) }
+    }
     return { ...base, status: buffer.stats.lastError !== null && buffer.stats.failed > 0 ? 'degraded' : 'up' }
   })
 

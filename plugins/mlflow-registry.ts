@@ -3,6 +3,8 @@
 // the admin routes, `fastify.registry.serving` for routes that serve an alias. With
 // REGISTRY_POLL_SECONDS the served aliases are re-read periodically, so an alias moved by the CLI,
 // another gateway or another MLflow client is picked up without a restart.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import { openRegistry } from '../services/registry/index.js'
 import { createRegistryServing, type RegistryServing } from '../services/registry/serving.js'
@@ -17,7 +19,10 @@ declare module 'fastify' {
 export default fp(async function registryPlugin (fastify) {
   const { config, onnx, health, log } = fastify
   const backend = openRegistry(config, log)
-  const serving = createRegistryServing({ registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, log })
+  await mkdir(config.DATA_DIR, { recursive: true })
+  const serving = createRegistryServing({ registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, statePath: join(config.DATA_DIR, 'registry-serving.json'), log })
+  // Serve again what was served before the restart (or its last good version, if the target cannot load).
+  await serving.restore()
 
   let poller: NodeJS.Timeout | null = null
   let lastPoll: { at: string, errors: number } | null = null
@@ -34,9 +39,14 @@ export default fp(async function registryPlugin (fastify) {
   }
 
   health.register('registry', async () => {
-    const about = { critical: false, backend: backend.kind, location: backend.location, served: serving.served(), last_poll: lastPoll }
+    // An alias whose target cannot load: degraded while a last good version answers for it; an alias
+    // with nothing to serve makes the gateway unready (critical), naming it.
+    const failures = serving.failures()
+    const unservable = failures.some((f) => f.serving === null)
+    const about = { critical: unservable, backend: backend.kind, location: backend.location, served: serving.served(), last_poll: lastPoll, ...(failures.length > 0 ? { alias_failures: failures } : {}) }
     try {
-      return { status: 'up', ...about, ...await backend.describe() }
+      const described = await backend.describe()
+      return { status: unservable ? 'down' : failures.length > 0 ? 'degraded' : 'up', ...about, ...described }
     } catch (err) {
       // Served aliases keep answering from loaded versions; only new ones and admin calls fail.
       return { status: 'down', ...about, error: (err as Error).message }
@@ -46,7 +56,7 @@ export default fp(async function registryPlugin (fastify) {
   fastify.decorate('registry', { backend, serving })
   fastify.addHook('onClose', async () => {
     if (poller !== null) clearInterval(poller)
-    serving.close()
+    await serving.close()
     await backend.close()
   })
 }, { name: 'mlflow-registry', dependencies: ['config', 'onnx', 'health'] })

@@ -59,7 +59,7 @@ export const ConfigSchema = Type.Object({
   PREDICTION_LOG_REDIS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 1, description: 'timeout of one Redis command' }),
   DRIFT_MIN_SAMPLES: Type.Integer({ default: 30, minimum: 1, description: 'fewer logged rows than this give INSUFFICIENT_DATA' }),
   DRIFT_DEFAULT_LIMIT: Type.Integer({ default: 100, minimum: 1, description: 'rows a drift report analyses when no limit is given' }),
-  DRIFT_MAX_LIMIT: Type.Integer({ default: 1000000, minimum: 1, description: 'largest accepted limit' }),
+  DRIFT_MAX_LIMIT: Type.Integer({ default: 100000, minimum: 1, description: 'largest accepted drift-report and predictions `limit` (a larger one is a 400 naming it)' }),
   DRIFT_INTERVAL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 'recompute drift gauges this often (0: only on request)' }),
   DRIFT_CHI_SQUARE: StringEnum(['goodness_of_fit', 'homogeneity'], { default: 'goodness_of_fit', description: "chi-square test of the predicted class and of 3-5-valued features: goodness of fit against the reference shares (Evidently's chisquare) or 2xk homogeneity (scipy chi2_contingency)" }),
   DRIFT_SHARE_COLUMNS: StringEnum(['all', 'features'], { default: 'all', description: "columns in the dataset drift share: all (features and predicted class, as Evidently's DataDriftPreset) or features only" }),
@@ -102,6 +102,14 @@ export const ConfigSchema = Type.Object({
   GRPC_TARGET: Type.String({ default: '', description: '/classify-grpc target (host:port); empty: this gateway\'s own gRPC front' }),
   INFERENCE_HTTP_URL: Type.String({ default: '', description: '/classify-http V2 server; empty: this gateway\'s own /v2 front' }),
   INFERENCE_HTTP_MODEL: Type.String({ default: '', description: 'model name at INFERENCE_HTTP_URL; empty: DEFAULT_MODEL' }),
+  // Overload protection (issue 13): load shedding and per-caller rate limits (docs/overload.md)
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, description: 'answer 503 while the event loop lags more than this (0: off)' }),
+  OVERLOAD_MAX_HEAP_USED_RATIO: Type.Number({ default: 0.95, minimum: 0, maximum: 1, description: 'answer 503 while the V8 heap in use exceeds this share of its limit (0: off)' }),
+  OVERLOAD_SAMPLE_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100, description: 'how often event-loop delay (the mean over the interval) and heap are sampled' }),
+  OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ default: 2, minimum: 1, description: 'Retry-After of an overload 503' }),
+  RATE_LIMIT_MAX: Type.Integer({ default: 0, minimum: 0, description: 'cost units a caller (API key, else IP) may spend per window; a request costs 1, heavy routes RATE_LIMIT_HEAVY_COST (0: no rate limit)' }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60000, minimum: 100, description: 'rate-limit window' }),
+  RATE_LIMIT_HEAVY_COST: Type.Integer({ default: 10, minimum: 1, description: 'cost of drift-report, classify-benchmark, retrain and every LLM POST route' }),
   // Model registry, hot reload and retraining (issue 5a)
   REGISTRY_DIR: Type.String({ default: '', description: 'embedded registry root; empty: MODELS_DIR/registry' }),
   REGISTRY_POLL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 're-read served aliases this often (0: only on admin changes)' }),

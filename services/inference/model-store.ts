@@ -63,6 +63,8 @@ export function createModelStore (opts: StoreOptions) {
       opened = await openModelVersion(dir, opts.sessionOptions)
     } catch (err) {
       failures.set(key, { name: dir.name, version: dir.version, error: (err as Error).message })
+      // The format gate's refusals (415, 422) keep their code: they name what is wrong with the artifact.
+      if (isGatewayError(err)) throw err
       throw new ModelLoadError(dir.name, dir.version, (err as Error).message, { cause: err })
     }
     failures.delete(key)

@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as ort from 'onnxruntime-node'
+import type * as ort from 'onnxruntime-node'
 import type { TensorData } from './batcher.js'
+import { openCheckedSession } from './model-format.js'
 
 export interface ModelMetadata {
   algorithm?: string
@@ -72,7 +73,10 @@ export function sha256 (bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-/** Opens one version; throws with the problem and the fix when the model cannot be served. */
+/**
+ * Opens one version through the model-format gate (ONNX only, fitting its metadata, answering a
+ * probe batch); throws with the problem and the fix when the model cannot be served.
+ */
 export async function openModelVersion (dir: VersionDir, sessionOptions: ort.InferenceSession.SessionOptions): Promise<ModelVersion> {
   const bytes = await readFile(join(dir.dir, 'model.onnx'))
   const digest = sha256(bytes)
@@ -81,44 +85,8 @@ export async function openModelVersion (dir: VersionDir, sessionOptions: ort.Inf
     throw new Error(`model.onnx sha256 ${digest} does not match metadata.json (${metadata.sha256}); the file was changed or corrupted`)
   }
   const metrics = await readJson<Record<string, unknown>>(join(dir.dir, 'metrics.json'))
-  const session = await ort.InferenceSession.create(bytes, sessionOptions)
-  try {
-    return { ...dir, session, metadata, metrics, sha256: digest, ...describeSession(session, metadata) }
-  } catch (err) {
-    await session.release()
-    throw err
-  }
-
-  function describeSession (s: ort.InferenceSession, meta: ModelMetadata) {
-    const input = s.inputMetadata.find((m) => m.name === (meta.input_name ?? s.inputNames[0]))
-    if (input === undefined || !input.isTensor || input.type !== 'float32' || input.shape.length !== 2) {
-      throw new Error(`input '${input?.name}' must be a float32 tensor of shape [batch, features]`)
-    }
-    const numFeatures = Number(input.shape[1])
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`input '${input.name}' has no fixed feature count (shape ${JSON.stringify(input.shape)})`)
-    const outputs = s.outputMetadata
-    const probability = outputs.find((m) => m.name === meta.output_names?.probabilities) ??
-      outputs.find((m) => m.isTensor && m.type === 'float32' && m.shape.length === 2)
-    if (probability === undefined || !probability.isTensor) {
-      const zipmap = outputs.find((m) => !m.isTensor)
-      throw new Error(zipmap !== undefined
-        ? `output '${zipmap.name}' is a sequence of maps (scikit-learn's ZipMap), not a tensor; re-export with skl2onnx options {'zipmap': False} so probabilities are a [batch, classes] float tensor`
-        : 'no float32 [batch, classes] probability output')
-    }
-    const label = outputs.find((m) => m.name === meta.output_names?.label) ??
-      outputs.find((m) => m.isTensor && m.name !== probability.name && m.shape.length === 1)
-    const numClasses = Number(probability.shape[1])
-    const classes = meta.classes ?? (Number.isInteger(numClasses) ? Array.from({ length: numClasses }, (_, i) => String(i)) : [])
-    return {
-      inputName: input.name,
-      numFeatures,
-      classes,
-      featureNames: meta.feature_names ?? Array.from({ length: numFeatures }, (_, i) => `f${i}`),
-      probabilityOutput: probability.name,
-      labelOutput: label?.name ?? null,
-      labelType: label?.isTensor === true ? label.type : null
-    }
-  }
+  const { session, layout } = await openCheckedSession(bytes, metadata, sessionOptions)
+  return { ...dir, session, metadata, metrics, sha256: digest, ...layout }
 }
 
 /** Argmax of each row of a [rows, k] probability matrix. */

@@ -68,4 +68,10 @@ export const RegistryVersionNotFoundError = createError('GW_REGISTRY_VERSION_NOT
 export const RegistryAliasNotFoundError = createError('GW_REGISTRY_ALIAS_NOT_FOUND', "Registered model '%s' has no alias '%s'", 404)
 export const RegistryBusyError = createError('GW_REGISTRY_BUSY', 'Another writer holds the registry lock %s (for %d ms); retry', 503)
 export const RegistryIntegrityError = createError('GW_REGISTRY_INTEGRITY', "Model '%s' version '%s' refused: %s", 502)
+// Model-format safety (issue 13): only ONNX that parses, fits its declared model and answers a probe.
+export const ModelFormatUnsupportedError = createError('GW_MODEL_FORMAT_UNSUPPORTED', 'Refused: the artifact is %s, not ONNX: %s', 415)
+export const ModelInvalidError = createError<'GW_MODEL_INVALID', 422, [string, { cause: unknown }?]>('GW_MODEL_INVALID', 'Refused: %s', 422)
+// Overload protection (issue 13)
+export const OverloadedError = createError('GW_OVERLOADED', 'The gateway is overloaded (%s); retry later', 503)
+export const RateLimitedError = createError('GW_RATE_LIMITED', 'Rate limit exceeded: %d cost units per %d s for this caller; retry in %d s', 429)
 export const RetrainBusyError = createError('GW_RETRAIN_BUSY', 'A retraining run is already in progress', 409)

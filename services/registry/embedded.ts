@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url'
 import {
   BadRequestError, RegistryAliasNotFoundError, RegistryIntegrityError, RegistryModelNotFoundError, RegistryVersionNotFoundError
 } from '../lib/errors.js'
+import { validateModelArtifact } from '../inference/model-format.js'
 import { createKeyedQueue, withDirLock } from './locks.js'
 import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
 
@@ -104,6 +105,9 @@ export function createEmbeddedRegistry (root: string): RegistryBackend {
     },
     getVersion: (name, version) => readVersion(name, version),
     async createVersion (name, v: NewVersion) {
+      checkName('model name', name)
+      // Refused before anything is written: only ONNX that loads and answers a probe batch is kept.
+      await validateModelArtifact(v.onnx, v.metadata)
       await mkdir(modelDir(name), { recursive: true }) // the lock lives in it
       return locked(name, async () => {
         const nums = await versionNumbers(name)

@@ -10,6 +10,7 @@
 // - MLflow keeps no alias history: changes made through the gateway or the CLI are recorded in the
 //   registered model's `gateway.alias_history` tag (newest ~1000 kept).
 import { BadRequestError, RegistryVersionNotFoundError } from '../lib/errors.js'
+import { validateModelArtifact } from '../inference/model-format.js'
 import { sha256 } from '../inference/onnx-models.js'
 import { createKeyedQueue } from './locks.js'
 import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
@@ -162,6 +163,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
     },
     async createVersion (name, v: NewVersion) {
       checkModelName(name)
+      await validateModelArtifact(v.onnx, v.metadata)
       const sha = sha256(v.onnx)
       try {
         await client.call('POST', 'registered-models/create', { name })

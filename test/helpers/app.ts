@@ -10,7 +10,9 @@ export async function buildTestApp (t: Test, env: Record<string, string> = {}) {
   // The prediction log and drift report go to a temp DATA_DIR unless the test names one, so tests
   // never write into the project's data/.
   const tmp = env.DATA_DIR === undefined ? await mkdtemp(join(tmpdir(), 'gw-data-')) : null
-  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', ...env, DATA_DIR: env.DATA_DIR ?? (tmp as string) }, logger: false })
+  // Load shedding on event-loop delay is off unless a test turns it on: a test's own synchronous work
+  // runs on the gateway's event loop here, which a deployed gateway never shares.
+  const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...env, DATA_DIR: env.DATA_DIR ?? (tmp as string) }, logger: false })
   // Closing flushes the log into DATA_DIR, so the temp dir goes after the app.
   t.teardown(async () => {
     await app.close()

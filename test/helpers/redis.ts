@@ -9,7 +9,7 @@ export interface RedisServer {
   port: number
   /** Kills the server (SIGKILL, as a crash would). */
   kill: () => Promise<void>
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, or with what it had acknowledged when started with persistDir. */
   restart: () => Promise<void>
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connected, but silent. */
   freeze: () => void
@@ -29,11 +29,18 @@ async function pingable (port: number): Promise<boolean> {
   })
 }
 
-export async function startRedis (t: Test): Promise<RedisServer> {
+/**
+ * `persistDir`: keep an append-only file there, fsynced on every write, so a killed and restarted
+ * server comes back with every write it acknowledged (default: no persistence, restarts empty).
+ */
+export async function startRedis (t: Test, opts: { persistDir?: string } = {}): Promise<RedisServer> {
   const port = await freePort()
   let child: ChildProcess | null = null
+  const persistence = opts.persistDir === undefined
+    ? ['--appendonly', 'no']
+    : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', opts.persistDir]
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' })
     const deadline = Date.now() + 10_000
     while (!(await pingable(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)

@@ -67,7 +67,7 @@ t.test('the stream is capped with XADD MAXLEN ~', async (t) => {
   t.equal(app.driftLogger.stats?.written, 1000)
 })
 
-t.test('Redis down: classification still answers, the log counts its losses, reports answer 503 naming Redis', async (t) => {
+t.test('Redis down: classification still answers, the log spools what Redis cannot take, reports answer 503 naming Redis', async (t) => {
   const redis = await startRedis(t)
   const app = await buildTestApp(t, { MODELS_DIR: modelsDir, DEFAULT_MODEL: 'iris', REDIS_URL: redis.url, DATA_DIR: t.testdir({}), PREDICTION_LOG_REDIS_TIMEOUT_MS: '500' })
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/classify', payload: irisRows()[0] })).statusCode, 200)
@@ -77,9 +77,9 @@ t.test('Redis down: classification still answers, the log counts its losses, rep
   t.equal(res.statusCode, 200)
   t.equal(res.json().predicted_class, 'virginica')
   await app.driftLogger.flush()
-  t.match(app.driftLogger.stats, { written: 1, failed: 1 })
+  t.match(app.driftLogger.stats, { written: 2, failed: 0 }, 'written to the spool, not lost')
   const health = (await app.inject({ method: 'GET', url: '/health' })).json()
-  t.match(health.dependencies.prediction_log, { status: 'down', critical: false, sink: 'Redis', error: /^Redis is / })
+  t.match(health.dependencies.prediction_log, { status: 'down', critical: false, sink: 'Redis', error: /^Redis is \w+; records are spooled/, spooled: 1 })
   t.equal(health.status, 'degraded', 'not down: the log is not critical')
   const report = await app.inject({ method: 'GET', url: '/api/v1/drift-report' })
   t.equal(report.statusCode, 503)

@@ -3,9 +3,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorSchema } from '../../../schemas/iris.js'
+import { decodeBase64Strict } from '../../../services/inference/model-format.js'
 import { AliasParamsSchema, ModelParamsSchema, NewVersionSchema, VersionParamsSchema, VersionSchema } from '../../../schemas/registry.js'
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
+// An artifact that is not ONNX (415) or ONNX that does not fit or run (422).
+const refused = { 415: ErrorSchema, 422: ErrorSchema }
 const tags = ['registry']
 const security = [{ adminToken: [] }]
 
@@ -35,11 +38,18 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => ({ versions: await backend.listVersions(request.params.name) }))
 
   fastify.post('/registry/models/:name/versions', {
-    schema: { tags, security, summary: 'Register a new version (ONNX bytes as base64)', params: ModelParamsSchema, body: NewVersionSchema, response: { 201: VersionSchema, ...errors } }
+    schema: {
+      tags,
+      security,
+      summary: 'Register a new version (ONNX bytes as base64; checked: parses, fits its metadata, answers a probe batch)',
+      params: ModelParamsSchema,
+      body: NewVersionSchema,
+      response: { 201: VersionSchema, ...errors, ...refused }
+    }
   }, async (request, reply) => {
     const b = request.body
     const created = await backend.createVersion(request.params.name, {
-      onnx: Buffer.from(b.onnx_base64, 'base64'), metadata: b.metadata ?? {}, metrics: b.metrics, params: b.params, tags: b.tags, source: 'api'
+      onnx: decodeBase64Strict('onnx_base64', b.onnx_base64), metadata: b.metadata ?? {}, metrics: b.metrics, params: b.params, tags: b.tags, source: 'api'
     })
     return reply.code(201).send(created)
   })
@@ -60,15 +70,15 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags,
       security,
-      summary: 'Point an alias at a version (hot-reloads it where served)',
+      summary: 'Point an alias at a version (loaded first; hot-reloads it where served)',
       params: AliasParamsSchema,
       body: Type.Object({ version: Type.String({ pattern: '^[0-9]+$' }) }, { additionalProperties: false }),
-      response: { 200: AliasResult, ...errors }
+      response: { 200: AliasResult, ...errors, ...refused }
     }
   }, async (request) => {
     const { name, alias } = request.params
-    // Verify the artifact first: a tampered or missing file must not become the alias at all.
-    await backend.fetchArtifact(name, request.body.version)
+    // Load first (sha256, format gate, probe): an artifact that cannot serve never becomes the alias.
+    await registry.serving.prepare(name, request.body.version)
     const previous = await backend.setAlias(name, alias, request.body.version)
     await registry.serving.aliasChanged(name, alias, request.body.version)
     return { model: name, alias, version: request.body.version, previous }

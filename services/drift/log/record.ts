@@ -14,6 +14,8 @@ export interface PredictionRecord {
   latency_ms: number
   /** Route pattern that served it, e.g. /api/v1/classify. */
   route: string
+  /** Unique per record (given by the Redis log, so a replay after an outage never duplicates one). */
+  id?: string
 }
 
 // JSON of the few distinct strings (model, version, route, class, feature names), memoised: the
@@ -36,7 +38,8 @@ export function encodeRecord (r: PredictionRecord): string {
   let features = ''
   for (const key in r.features) features += (features === '' ? '' : ',') + q(key) + ':' + numberJson(r.features[key])
   return '{"ts":' + JSON.stringify(r.ts) + ',"model":' + q(r.model) + ',"version":' + q(r.version) + ',"features":{' + features +
-    '},"prediction":' + q(r.prediction) + ',"confidence":' + numberJson(r.confidence) + ',"latency_ms":' + numberJson(r.latency_ms) + ',"route":' + q(r.route) + '}'
+    '},"prediction":' + q(r.prediction) + ',"confidence":' + numberJson(r.confidence) + ',"latency_ms":' + numberJson(r.latency_ms) + ',"route":' + q(r.route) +
+    (r.id === undefined ? '}' : ',"id":' + JSON.stringify(r.id) + '}')
 }
 
 /**

@@ -34,7 +34,10 @@ function parse (entries: Entry[]): { ids: string[], records: PredictionRecord[] 
   return { ids, records }
 }
 
-export function createRedisSink (client: StreamClient, opts: { prefix: string, maxLen: number, memoryRows?: number }): PredictionSink {
+/** Per record: its stream entry ID, or the error that kept it out (a reply lost to a dead connection counts as an error). */
+export type Appended = Array<{ entry: string | null, error: Error | null }>
+
+export function createRedisSink (client: StreamClient, opts: { prefix: string, maxLen: number, memoryRows?: number }): PredictionSink & { append: (records: PredictionRecord[]) => Promise<Appended> } {
   const key = (model: string) => `${opts.prefix}:${model}`
   const memoryRows = opts.memoryRows ?? 100_000
   const tails = new Map<string, Tail>()
@@ -71,13 +74,26 @@ export function createRedisSink (client: StreamClient, opts: { prefix: string, m
     return tail.records.slice(-limit)
   }
 
+  async function append (records: PredictionRecord[]): Promise<Appended> {
+    const pipe = client.pipeline()
+    for (const r of records) pipe.xadd(key(r.model), 'MAXLEN', '~', opts.maxLen, '*', 'r', encodeRecord(r))
+    let results: Array<[Error | null, unknown]> | null
+    try {
+      results = await pipe.exec()
+    } catch (err) {
+      return records.map(() => ({ entry: null, error: err as Error }))
+    }
+    return records.map((_, i) => {
+      const [error, entry] = results?.[i] ?? [new Error('no reply'), null]
+      return { entry: error === null && typeof entry === 'string' ? entry : null, error: error ?? (typeof entry === 'string' ? null : new Error('no reply')) }
+    })
+  }
+
   return {
     kind: 'redis',
+    append,
     async write (records) {
-      const pipe = client.pipeline()
-      for (const r of records) pipe.xadd(key(r.model), 'MAXLEN', '~', opts.maxLen, '*', 'r', encodeRecord(r))
-      const results = await pipe.exec()
-      const failed = (results ?? []).find(([err]) => err !== null)?.[0]
+      const failed = (await append(records)).find((r) => r.error !== null)?.error
       if (failed != null) throw failed
     },
     recent: (model, limit) => exclusive(() => read(model, limit)),

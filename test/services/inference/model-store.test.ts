@@ -9,11 +9,11 @@ const store = () => createModelStore({
   batching: { enabled: false, maxBatchSize: 8, maxQueueSize: 8, maxQueueDelayMicros: 0 }
 })
 
-t.test('a version that cannot be opened rejects with GW_MODEL_LOAD_FAILED naming it, and is then reported unavailable', async (t) => {
+t.test('a version that is not ONNX is refused by the format gate, and is then reported unavailable', async (t) => {
   const dir = t.testdir({ iris: { 7: { 'model.onnx': 'not an onnx file' } } })
   const s = store()
   await t.rejects(s.load({ name: 'iris', version: '7', dir: join(dir, 'iris', '7') }), {
-    code: 'GW_MODEL_LOAD_FAILED', statusCode: 500, message: /^Cannot load model 'iris' version '7': .+/, cause: Error
+    code: 'GW_MODEL_FORMAT_UNSUPPORTED', statusCode: 415, message: /^Refused: the artifact is unrecognised bytes, not ONNX: /
   })
   t.throws(() => s.get('iris', '7'), { code: 'GW_MODEL_UNAVAILABLE', statusCode: 503, message: /^Model 'iris' version '7' is not loaded: / })
 })

@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import onnxProto from 'onnx-proto'
 import { createEmbeddedRegistry } from '../../../services/registry/embedded.js'
 import { withDirLock } from '../../../services/registry/locks.js'
 
-const bytes = (n: number) => new TextEncoder().encode(`model-${n}`)
+// Registration admits only ONNX that loads: distinct artifacts are the iris model with another producer_version.
+const iris = onnxProto.onnx.ModelProto.decode(await readFile(new URL('../../../models/iris/1/model.onnx', import.meta.url)))
+const bytes = (n: number) => onnxProto.onnx.ModelProto.encode({ ...iris, producerVersion: `model-${n}` }).finish()
 
 async function tempRegistry (tt: { teardown: (fn: () => Promise<void>) => void }) {
   const root = await mkdtemp(join(tmpdir(), 'gw-reg-'))
