@@ -12,7 +12,7 @@
 import { BadRequestError, RegistryVersionNotFoundError } from '../lib/errors.js'
 import { sha256 } from '../inference/onnx-models.js'
 import { createKeyedQueue } from './locks.js'
-import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
+import { createArtifactAccess, mlmodelYaml, versionIdentity } from './mlflow-artifacts.js'
 import { createMlflowClient, MlflowApiError } from './mlflow-client.js'
 import { experimentOf } from './mlflow-experiment.js'
 import {
@@ -132,6 +132,13 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
     await api(() => client.call('POST', 'registered-models/set-tag', { name, key: HISTORY_TAG, value }), { name })
   }
 
+  /** MLflow answers an alias with the whole model version: its identity comes with it. */
+  async function resolveAlias (name: string, alias: string) {
+    checkModelName(name)
+    const mv = await api(async () => (await client.get<{ model_version: MlflowVersion }>('registered-models/alias', { name, alias })).model_version, { name, alias })
+    return { version: String(mv.version), identity: versionIdentity(mv, tagsOf(mv.tags)[SHA_TAG]) }
+  }
+
   const backend: RegistryBackend = {
     kind: 'mlflow',
     location: client.trackingUri,
@@ -219,9 +226,11 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
         return from
       })
     },
-    async getAlias (name, alias) {
-      checkModelName(name)
-      return api(async () => String((await client.get<{ model_version: MlflowVersion }>('registered-models/alias', { name, alias })).model_version.version), { name, alias })
+    getAlias: async (name, alias) => (await resolveAlias(name, alias)).version,
+    resolveAlias,
+    async versionIdentity (name, version) {
+      const mv = await getMlflowVersion(name, version)
+      return versionIdentity(mv, tagsOf(mv.tags)[SHA_TAG])
     },
     aliasHistory: (name) => readHistory(name),
     async setStage (name, version, stage) {
