@@ -47,9 +47,10 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   }
 
   function checkModelName (name: string): void {
-    // Names reach search filters quoted and cache paths encoded; a quote could break out of the filter.
-    if (name === '' || name.includes("'")) throw new BadRequestError(`model name '${name}' must be non-empty and contain no single quote`)
+    // Names reach search filters quoted (in the quote they do not contain) and cache paths encoded.
+    if (name === '' || (name.includes("'") && name.includes('"'))) throw new BadRequestError(`model name '${name}' must be non-empty and not contain both quote characters`)
   }
+  const nameFilter = (name: string) => name.includes("'") ? `name="${name}"` : `name='${name}'`
 
   const getModel = (name: string) => { checkModelName(name); return api(async () => (await client.get<{ registered_model: MlflowModel }>('registered-models/get', { name })).registered_model, { name }) }
 
@@ -64,7 +65,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
     return out
   }
 
-  const searchVersions = (name: string) => searchAll<MlflowVersion>('model-versions/search', 'model_versions', { filter: `name='${name}'`, max_results: 1000 })
+  const searchVersions = (name: string) => searchAll<MlflowVersion>('model-versions/search', 'model_versions', { filter: nameFilter(name), max_results: 1000 })
 
   async function runData (runId: string | undefined) {
     if (runId === undefined || runId === '') return { metrics: {}, params: {} }

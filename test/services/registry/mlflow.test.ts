@@ -125,7 +125,12 @@ t.test("MLflow's error codes mapped: unknown model/version 404, missing alias 40
   await t.rejects(reg.setStage('iris_err', '1', 'Live'), { code: 'GW_BAD_REQUEST', statusCode: 400 })
   t.equal((await reg.setStage('iris_err', '1', 'Production')).stage, 'Production')
   t.equal((await reg.getVersion('iris_err', '1')).stage, 'Production')
-  await t.rejects(reg.createVersion("it's", { onnx: forest, metadata: {} }), { code: 'GW_BAD_REQUEST' })
+  await t.rejects(reg.createVersion('it\'s "quoted"', { onnx: forest, metadata: {} }), { code: 'GW_BAD_REQUEST' })
+  // A name with one kind of quote is searched for in the other.
+  for (const odd of ["it's", 'say "hi"']) {
+    t.equal((await reg.createVersion(odd, { onnx: forest, metadata: forestMeta })).version, '1')
+    t.same((await reg.listVersions(odd)).map((v) => [v.name, v.version]), [[odd, '1']])
+  }
 })
 
 t.test('artifacts: cached after the first download, sha256 checked on every fetch, tampering refused', async (t) => {
