@@ -1,8 +1,9 @@
 // The model registry (embedded file backend under models/registry, or an MLflow tracking server when
 // MLFLOW_TRACKING_URI is set) and registry serving with hot reload: `fastify.registry.backend` for
 // the admin routes, `fastify.registry.serving` for routes that serve an alias. With
-// REGISTRY_POLL_SECONDS the served aliases are re-read periodically, so an alias moved by the CLI,
-// another gateway or another MLflow client is picked up without a restart.
+// REGISTRY_POLL_SECONDS (default 5 with MLflow, 0 with the embedded registry) the served aliases are
+// re-read periodically, so an alias moved or deleted by the CLI, another gateway or another MLflow
+// client is followed without a restart.
 import fp from 'fastify-plugin'
 import { openRegistry } from '../services/registry/index.js'
 import { createRegistryServing, type RegistryServing } from '../services/registry/serving.js'
@@ -17,11 +18,16 @@ declare module 'fastify' {
 export default fp(async function registryPlugin (fastify) {
   const { config, onnx, health, log } = fastify
   const backend = openRegistry(config, log)
-  const serving = createRegistryServing({ registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, log })
+  const serving = createRegistryServing({
+    registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, refreshDeadlineMs: config.MLFLOW_TIMEOUT_MS, log
+  })
 
+  // MLflow is shared with other clients, so its aliases are followed by default; the embedded
+  // registry changes only through this gateway unless the CLI runs next to it.
+  const pollSeconds = config.REGISTRY_POLL_SECONDS ?? (backend.kind === 'mlflow' ? 5 : 0)
   let poller: NodeJS.Timeout | null = null
   let lastPoll: { at: string, errors: number } | null = null
-  if (config.REGISTRY_POLL_SECONDS > 0) {
+  if (pollSeconds > 0) {
     let busy = false
     poller = setInterval(() => {
       if (busy) return // a slow registry must not stack refreshes
@@ -29,12 +35,12 @@ export default fp(async function registryPlugin (fastify) {
       serving.refresh()
         .then((r) => { lastPoll = { at: new Date().toISOString(), errors: r.filter((x) => x.error !== undefined).length } })
         .finally(() => { busy = false })
-    }, config.REGISTRY_POLL_SECONDS * 1000)
+    }, pollSeconds * 1000)
     poller.unref()
   }
 
   health.register('registry', async () => {
-    const about = { critical: false, backend: backend.kind, location: backend.location, served: serving.served(), last_poll: lastPoll }
+    const about = { critical: false, backend: backend.kind, location: backend.location, served: serving.served(), poll_seconds: pollSeconds, last_poll: lastPoll }
     try {
       return { status: 'up', ...about, ...await backend.describe() }
     } catch (err) {

@@ -67,4 +67,5 @@ export const RegistryVersionNotFoundError = createError('GW_REGISTRY_VERSION_NOT
 export const RegistryAliasNotFoundError = createError('GW_REGISTRY_ALIAS_NOT_FOUND', "Registered model '%s' has no alias '%s'", 404)
 export const RegistryBusyError = createError('GW_REGISTRY_BUSY', 'Another writer holds the registry lock %s (for %d ms); retry', 503)
 export const RegistryIntegrityError = createError('GW_REGISTRY_INTEGRITY', "Model '%s' version '%s' refused: %s", 502)
+export const RegistryModelUnservableError = createError('GW_REGISTRY_MODEL_UNSERVABLE', "Registered model '%s' version '%s' cannot be served: %s", 422)
 export const RetrainBusyError = createError('GW_RETRAIN_BUSY', 'A retraining run is already in progress', 409)
