@@ -14,6 +14,10 @@ import { startMlflow } from '../../../helpers/mlflow.js'
 import { mlflowPythonClient } from '../../../helpers/mlflow-python.js'
 import { registryLoad } from '../../../helpers/registry-load.js'
 
+// A real MLflow server and the Python client (mlflow, scikit-learn, skl2onnx imports) take minutes to
+// start on a loaded machine: more than tap's default 300 s for the whole file.
+t.setTimeout(10 * 60_000)
+
 const TOKEN = 'test-admin-token'
 const auth = { authorization: `Bearer ${TOKEN}` }
 const SAMPLES = [SETOSA, VERSICOLOR, VIRGINICA]
