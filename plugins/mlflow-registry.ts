@@ -1,8 +1,9 @@
 // The model registry (embedded file backend under models/registry, or an MLflow tracking server when
 // MLFLOW_TRACKING_URI is set) and registry serving with hot reload: `fastify.registry.backend` for
 // the admin routes, `fastify.registry.serving` for routes that serve an alias. With
-// REGISTRY_POLL_SECONDS the served aliases are re-read periodically, so an alias moved by the CLI,
-// another gateway or another MLflow client is picked up without a restart.
+// REGISTRY_POLL_SECONDS (default 5 with MLflow, 0 with the embedded registry) the served aliases are
+// re-read periodically, so an alias moved or deleted by the CLI, another gateway or another MLflow
+// client is followed without a restart.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
@@ -20,13 +21,18 @@ export default fp(async function registryPlugin (fastify) {
   const { config, onnx, health, log } = fastify
   const backend = openRegistry(config, log)
   await mkdir(config.DATA_DIR, { recursive: true })
-  const serving = createRegistryServing({ registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, statePath: join(config.DATA_DIR, 'registry-serving.json'), log })
+  const serving = createRegistryServing({
+    registry: backend, store: onnx, retireGraceMs: config.REGISTRY_RETIRE_GRACE_MS, refreshDeadlineMs: config.MLFLOW_TIMEOUT_MS, statePath: join(config.DATA_DIR, 'registry-serving.json'), log
+  })
   // Serve again what was served before the restart (or its last good version, if the target cannot load).
   await serving.restore()
 
+  // MLflow is shared with other clients, so its aliases are followed by default; the embedded
+  // registry changes only through this gateway unless the CLI runs next to it.
+  const pollSeconds = config.REGISTRY_POLL_SECONDS ?? (backend.kind === 'mlflow' ? 5 : 0)
   let poller: NodeJS.Timeout | null = null
   let lastPoll: { at: string, errors: number } | null = null
-  if (config.REGISTRY_POLL_SECONDS > 0) {
+  if (pollSeconds > 0) {
     let busy = false
     poller = setInterval(() => {
       if (busy) return // a slow registry must not stack refreshes
@@ -34,7 +40,7 @@ export default fp(async function registryPlugin (fastify) {
       serving.refresh()
         .then((r) => { lastPoll = { at: new Date().toISOString(), errors: r.filter((x) => x.error !== undefined).length } })
         .finally(() => { busy = false })
-    }, config.REGISTRY_POLL_SECONDS * 1000)
+    }, pollSeconds * 1000)
     poller.unref()
   }
 
@@ -43,7 +49,7 @@ export default fp(async function registryPlugin (fastify) {
     // with nothing to serve makes the gateway unready (critical), naming it.
     const failures = serving.failures()
     const unservable = failures.some((f) => f.serving === null)
-    const about = { critical: unservable, backend: backend.kind, location: backend.location, served: serving.served(), last_poll: lastPoll, ...(failures.length > 0 ? { alias_failures: failures } : {}) }
+    const about = { critical: unservable, backend: backend.kind, location: backend.location, served: serving.served(), poll_seconds: pollSeconds, last_poll: lastPoll, ...(failures.length > 0 ? { alias_failures: failures } : {}) }
     try {
       const described = await backend.describe()
       return { status: unservable ? 'down' : failures.length > 0 ? 'degraded' : 'up', ...about, ...described }

@@ -112,7 +112,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_HEAVY_COST: Type.Integer({ default: 10, minimum: 1, description: 'cost of drift-report, classify-benchmark, retrain and every LLM POST route' }),
   // Model registry, hot reload and retraining (issue 5a)
   REGISTRY_DIR: Type.String({ default: '', description: 'embedded registry root; empty: MODELS_DIR/registry' }),
-  REGISTRY_POLL_SECONDS: Type.Integer({ default: 0, minimum: 0, description: 're-read served aliases this often (0: only on admin changes)' }),
+  REGISTRY_POLL_SECONDS: Type.Optional(Type.Integer({ minimum: 0, description: 're-read served aliases this often, following moves and deletions by any client (0: only on admin changes and reload); unset: 5 with MLflow, 0 with the embedded registry' })),
   REGISTRY_RETIRE_GRACE_MS: Type.Integer({ default: 5000, minimum: 0, description: 'keep a replaced version loaded this long after an alias moves' }),
   MLFLOW_TRACKING_URI: Type.String({ default: '', pattern: '^(https?://.+)?$', description: 'MLflow tracking server (http[s]://host:port) as the registry backend; empty: the embedded registry' }),
   MLFLOW_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 1, description: 'deadline of each MLflow REST call' }),

@@ -2,15 +2,22 @@
 import { Type } from '@sinclair/typebox'
 import { ClassificationSchema } from './iris.js'
 
-const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$'
-export const ModelParamsSchema = Type.Object({ name: Type.String({ pattern: NAME }) })
-export const AliasParamsSchema = Type.Object({ name: Type.String({ pattern: NAME }), alias: Type.String({ pattern: NAME }) })
-export const VersionParamsSchema = Type.Object({ name: Type.String({ pattern: NAME }), version: Type.String({ pattern: '^[0-9]+$' }) })
+// Any name MLflow accepts (utils/validation.py: not blank, no '/' or ':', not '.' or '..'; spaces,
+// dots and any script allowed), URL-encoded in paths and queries; NUL refused too. Path traversal
+// stays impossible: no '/', and '.' and '..' are refused. Aliases: MLflow's ^[\w\-]*$ (Python's
+// Unicode \w), at most 255 characters.
+const NAME = '^(?!\\.\\.?$)(?!\\s*$)[^/:\\u0000]{1,256}$'
+const ALIAS = '^[\\p{L}\\p{N}\\p{M}_-]{1,255}$'
+const name = Type.String({ pattern: NAME, description: "registered model name (URL-encoded): no '/', ':' or NUL, not blank, '.' or '..'" })
+const alias = Type.String({ pattern: ALIAS, description: 'alias: letters, digits, _ and -' })
+export const ModelParamsSchema = Type.Object({ name })
+export const AliasParamsSchema = Type.Object({ name, alias })
+export const VersionParamsSchema = Type.Object({ name, version: Type.String({ pattern: '^[0-9]+$' }) })
 
 export const RegistryQuerySchema = Type.Object({
   model_format: Type.Optional(Type.Literal('onnx', { description: 'the gateway serves registry versions as ONNX' })),
   model_name: Type.Optional(Type.String({ pattern: NAME, description: 'registered model (default: DEFAULT_MODEL)' })),
-  alias: Type.Optional(Type.String({ pattern: NAME, description: 'serve the version this alias points at (default: production)' })),
+  alias: Type.Optional(Type.String({ pattern: ALIAS, description: 'serve the version this alias points at (default: production)' })),
   version: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   stage: Type.Optional(Type.Union([Type.Literal('Staging'), Type.Literal('Production'), Type.Literal('Archived')], { description: 'deprecated: the newest version in this stage' }))
 }, { additionalProperties: false })

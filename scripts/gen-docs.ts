@@ -46,8 +46,8 @@ export function portablePath (value: string, root: string = projectRoot): string
   return value
 }
 
-function formatDefault (value: unknown, root: string): string {
-  if (value === undefined) return '(required)'
+function formatDefault (value: unknown, root: string, required = true): string {
+  if (value === undefined) return required ? '(required)' : '(unset)'
   if (value === '') return '(empty)'
   return '`' + (typeof value === 'string' ? portablePath(value, root) : JSON.stringify(value)) + '`'
 }
@@ -72,7 +72,7 @@ export function renderConfigTable (schema: { properties: Record<string, JsonSche
   ]
   for (const [name, s] of Object.entries(schema.properties)) {
     const type = s.type ?? 'any'
-    lines.push(`| \`${name}\` | ${type} | ${cell(formatDefault(s.default, root))} | ${cell(formatAllowed(s))} | ${prose(s.description ?? '')} |`)
+    lines.push(`| \`${name}\` | ${type} | ${cell(formatDefault(s.default, root, schema.required?.includes(name) ?? true))} | ${cell(formatAllowed(s))} | ${prose(s.description ?? '')} |`)
   }
   return lines.join('\n')
 }

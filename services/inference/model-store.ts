@@ -151,6 +151,10 @@ export function createModelStore (opts: StoreOptions) {
     failures (): Array<{ name: string, version: string, error: string }> {
       return [...failures.values()]
     },
+    /** Drops a load failure a caller reports itself (a registry version refused with a 4xx), so /health does not. */
+    forgetFailure (name: string, version: string): void {
+      failures.delete(`${name}/${version}`)
+    },
     async close (): Promise<void> {
       const all = [...models.values()].flatMap((e) => [...e.versions.values()])
       models.clear()

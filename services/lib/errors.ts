@@ -74,4 +74,5 @@ export const ModelInvalidError = createError<'GW_MODEL_INVALID', 422, [string, {
 // Overload protection (issue 13)
 export const OverloadedError = createError('GW_OVERLOADED', 'The gateway is overloaded (%s); retry later', 503)
 export const RateLimitedError = createError('GW_RATE_LIMITED', 'Rate limit exceeded: %d cost units per %d s for this caller; retry in %d s', 429)
+export const RegistryModelUnservableError = createError('GW_REGISTRY_MODEL_UNSERVABLE', "Registered model '%s' version '%s' cannot be served: %s", 422)
 export const RetrainBusyError = createError('GW_RETRAIN_BUSY', 'A retraining run is already in progress', 409)

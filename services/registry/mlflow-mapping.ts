@@ -15,6 +15,7 @@ export interface MlflowVersion {
   current_stage?: string
   source?: string
   run_id?: string
+  model_id?: string
   status?: string
   tags?: KeyValue[]
   aliases?: string[]

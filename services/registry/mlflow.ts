@@ -13,7 +13,7 @@ import { BadRequestError, RegistryVersionNotFoundError } from '../lib/errors.js'
 import { validateModelArtifact } from '../inference/model-format.js'
 import { sha256 } from '../inference/onnx-models.js'
 import { createKeyedQueue } from './locks.js'
-import { createArtifactAccess, mlmodelYaml } from './mlflow-artifacts.js'
+import { createArtifactAccess, mlmodelYaml, versionIdentity } from './mlflow-artifacts.js'
 import { createMlflowClient, MlflowApiError } from './mlflow-client.js'
 import { experimentOf } from './mlflow-experiment.js'
 import {
@@ -48,9 +48,10 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   }
 
   function checkModelName (name: string): void {
-    // Names reach search filters quoted and cache paths encoded; a quote could break out of the filter.
-    if (name === '' || name.includes("'")) throw new BadRequestError(`model name '${name}' must be non-empty and contain no single quote`)
+    // Names reach search filters quoted (in the quote they do not contain) and cache paths encoded.
+    if (name === '' || (name.includes("'") && name.includes('"'))) throw new BadRequestError(`model name '${name}' must be non-empty and not contain both quote characters`)
   }
+  const nameFilter = (name: string) => name.includes("'") ? `name="${name}"` : `name='${name}'`
 
   const getModel = (name: string) => { checkModelName(name); return api(async () => (await client.get<{ registered_model: MlflowModel }>('registered-models/get', { name })).registered_model, { name }) }
 
@@ -65,7 +66,7 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
     return out
   }
 
-  const searchVersions = (name: string) => searchAll<MlflowVersion>('model-versions/search', 'model_versions', { filter: `name='${name}'`, max_results: 1000 })
+  const searchVersions = (name: string) => searchAll<MlflowVersion>('model-versions/search', 'model_versions', { filter: nameFilter(name), max_results: 1000 })
 
   async function runData (runId: string | undefined) {
     if (runId === undefined || runId === '') return { metrics: {}, params: {} }
@@ -131,6 +132,13 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
   async function recordAlias (name: string, alias: string, from: string | null, to: string | null): Promise<void> {
     const value = appendHistory(await readHistory(name), { at: new Date().toISOString(), model: name, alias, from, to })
     await api(() => client.call('POST', 'registered-models/set-tag', { name, key: HISTORY_TAG, value }), { name })
+  }
+
+  /** MLflow answers an alias with the whole model version: its identity comes with it. */
+  async function resolveAlias (name: string, alias: string) {
+    checkModelName(name)
+    const mv = await api(async () => (await client.get<{ model_version: MlflowVersion }>('registered-models/alias', { name, alias })).model_version, { name, alias })
+    return { version: String(mv.version), identity: versionIdentity(mv, tagsOf(mv.tags)[SHA_TAG]) }
   }
 
   const backend: RegistryBackend = {
@@ -221,9 +229,11 @@ export function createMlflowRegistry (opts: MlflowRegistryOptions): RegistryBack
         return from
       })
     },
-    async getAlias (name, alias) {
-      checkModelName(name)
-      return api(async () => String((await client.get<{ model_version: MlflowVersion }>('registered-models/alias', { name, alias })).model_version.version), { name, alias })
+    getAlias: async (name, alias) => (await resolveAlias(name, alias)).version,
+    resolveAlias,
+    async versionIdentity (name, version) {
+      const mv = await getMlflowVersion(name, version)
+      return versionIdentity(mv, tagsOf(mv.tags)[SHA_TAG])
     },
     aliasHistory: (name) => readHistory(name),
     async setStage (name, version, stage) {

@@ -55,6 +55,12 @@ export interface RegistryBackend {
   setAlias: (name: string, alias: string, version: string) => Promise<string | null>
   deleteAlias: (name: string, alias: string) => Promise<string>
   getAlias: (name: string, alias: string) => Promise<string>
+  /**
+   * The alias's version and what identifies that version's bytes (a backend whose versions can be
+   * deleted and re-created under the same number has them: MLflow). Without it, the version is the identity.
+   */
+  resolveAlias?: (name: string, alias: string) => Promise<{ version: string, identity: string }>
+  versionIdentity?: (name: string, version: string) => Promise<string>
   aliasHistory: (name: string) => Promise<AliasChange[]>
   setStage: (name: string, version: string, stage: string) => Promise<RegistryVersion>
   /** A local directory with model.onnx (sha256 verified against the registry) and metadata.json. */

@@ -17,7 +17,7 @@ const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'alias defaults to production. stage=Production still works but answers with a Deprecation header: use aliases.',
       querystring: RegistryQuerySchema,
       body: IrisFeaturesSchema,
-      response: { 200: RegistryClassificationSchema, 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
+      response: { 200: RegistryClassificationSchema, 400: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
     }
   }, async (request, reply) => {
     const q = request.query

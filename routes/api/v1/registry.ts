@@ -1,12 +1,13 @@
 // Admin routes of the model registry (bearer ADMIN_TOKEN): models, versions, registration,
 // aliases (moving one hot-reloads it where it is served), legacy stages, alias history, reload.
+// Model names are any MLflow accepts, URL-encoded in the path (schemas/registry.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorSchema } from '../../../schemas/iris.js'
 import { decodeBase64Strict } from '../../../services/inference/model-format.js'
 import { AliasParamsSchema, ModelParamsSchema, NewVersionSchema, VersionParamsSchema, VersionSchema } from '../../../schemas/registry.js'
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
 // An artifact that is not ONNX (415) or ONNX that does not fit or run (422).
 const refused = { 415: ErrorSchema, 422: ErrorSchema }
 const tags = ['registry']
@@ -78,7 +79,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { name, alias } = request.params
     // Load first (sha256, format gate, probe): an artifact that cannot serve never becomes the alias.
-    await registry.serving.prepare(name, request.body.version)
+    await registry.serving.prepareMove(name, alias, request.body.version)
     const previous = await backend.setAlias(name, alias, request.body.version)
     await registry.serving.aliasChanged(name, alias, request.body.version)
     return { model: name, alias, version: request.body.version, previous }
@@ -108,14 +109,32 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return updated
   })
 
-  fastify.post('/registry/reload', {
-    schema: {
-      tags,
-      security,
-      summary: 'Re-read every served alias now and hot-reload the ones that moved',
-      response: { 200: Type.Object({ served: Type.Array(Type.Object({ model: Type.String(), alias: Type.String(), version: Type.String(), error: Type.Optional(Type.String()) })) }), ...errors }
-    }
-  }, async () => ({ served: await registry.serving.refresh() }))
+  // Reload takes no parameters: whatever body a client sends (none, an empty JSON or form body,
+  // curl's default form type) is accepted and ignored, in a scope of its own so the other routes
+  // keep their JSON parser.
+  await fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null, undefined) })
+    scope.post('/registry/reload', {
+      schema: {
+        tags,
+        security,
+        summary: 'Re-read every served alias now (all at once, one deadline) and follow moves, deletions and re-created versions',
+        response: {
+          200: Type.Object({
+            served: Type.Array(Type.Object({
+              model: Type.String(),
+              alias: Type.String(),
+              version: Type.String(),
+              status: Type.Union([Type.Literal('unchanged'), Type.Literal('moved'), Type.Literal('reloaded'), Type.Literal('deleted'), Type.Literal('failed')]),
+              error: Type.Optional(Type.String())
+            }))
+          }),
+          ...errors
+        }
+      }
+    }, async () => ({ served: await registry.serving.refresh() }))
+  })
 }
 
 export default registryRoutes

@@ -1,7 +1,8 @@
 // The MLflow registry backend against a real `mlflow server` (SQLite store, served artifacts):
 // registration from a run in MLflow's model layout, concurrent registrations and alias moves,
-// error-code mapping, the sha256-checked artifact cache, versions registered by the Python client,
-// and MLflow down or silent.
+// error-code mapping, the sha256-checked artifact cache keyed by the version's identity (a re-created
+// version is downloaded again), versions registered by the Python client (skl2onnx's default ZipMap
+// export, class labels from the graph or the signature), and MLflow down or silent.
 import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -124,14 +125,20 @@ t.test("MLflow's error codes mapped: unknown model/version 404, missing alias 40
   await t.rejects(reg.setStage('iris_err', '1', 'Live'), { code: 'GW_BAD_REQUEST', statusCode: 400 })
   t.equal((await reg.setStage('iris_err', '1', 'Production')).stage, 'Production')
   t.equal((await reg.getVersion('iris_err', '1')).stage, 'Production')
-  await t.rejects(reg.createVersion("it's", { onnx: forest, metadata: {} }), { code: 'GW_BAD_REQUEST' })
+  await t.rejects(reg.createVersion('it\'s "quoted"', { onnx: forest, metadata: {} }), { code: 'GW_BAD_REQUEST' })
+  // A name with one kind of quote is searched for in the other.
+  for (const odd of ["it's", 'say "hi"']) {
+    t.equal((await reg.createVersion(odd, { onnx: forest, metadata: forestMeta })).version, '1')
+    t.same((await reg.listVersions(odd)).map((v) => [v.name, v.version]), [[odd, '1']])
+  }
 })
 
 t.test('artifacts: cached after the first download, sha256 checked on every fetch, tampering refused', async (t) => {
   const { reg, cacheDir, warnings } = await registry()
   const v = await reg.createVersion('iris_sha', { onnx: forest, metadata: forestMeta })
   const dir = await reg.fetchArtifact('iris_sha', v.version)
-  t.equal(dir, join(cacheDir, 'iris_sha', '1'))
+  t.match(dir, new RegExp(`^${cacheDir}/iris_sha/1-[0-9a-f]{16}$`), 'one entry per name, version and identity')
+  t.equal(sha(await readFile(join(dir, 'artifact', 'model.onnx'))), sha(forest), 'the file as MLflow stores it')
   t.equal(sha(await readFile(join(dir, 'model.onnx'))), sha(forest))
   t.equal(JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')).sha256, sha(forest))
   t.same(await Promise.all([reg.fetchArtifact('iris_sha', '1'), reg.fetchArtifact('iris_sha', '1')]), [dir, dir])
@@ -160,13 +167,71 @@ t.test('a version registered by the Python client (mlflow.onnx.log_model, source
   const v = await reg.getVersion('iris_py', '1')
   t.match(v, { source: /^models:\/m-[0-9a-f]{32}$/, sha256: '', metrics: { accuracy: 0.9333 }, params: { n_estimators: 50 }, aliases: ['production'] })
   const dir = await reg.fetchArtifact('iris_py', '1')
-  const files = (await readdir(dir)).sort()
-  t.ok(files.includes('MLmodel') && files.includes('model.onnx') && files.includes('metadata.json'), files.join(','))
+  t.same((await readdir(dir)).sort(), ['artifact', 'metadata.json', 'model.onnx'], 'served model.onnx and metadata.json next to the files as logged')
+  const files = (await readdir(join(dir, 'artifact'))).sort()
+  t.ok(files.includes('MLmodel') && files.includes('model.onnx'), files.join(','))
   const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'))
   t.same(meta.classes, ['setosa', 'versicolor', 'virginica'])
   t.same(meta.feature_names, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'])
   t.equal(meta.sha256, sha(await readFile(join(dir, 'model.onnx'))))
   t.match(meta.mlflow, { run_id: py.run_id, model_id: /^m-/ })
+})
+
+t.test('a version deleted and re-created with other bytes under the same name and number is downloaded again', async (t) => {
+  const { reg, cacheDir, warnings } = await registry()
+  const first = await reg.createVersion('iris_again', { onnx: forest, metadata: forestMeta })
+  const before = await reg.fetchArtifact('iris_again', first.version)
+  const identity = await reg.versionIdentity?.('iris_again', '1')
+  t.match(identity, /^[0-9a-f]{16}$/)
+  t.equal(before.endsWith(`/1-${identity}`), true)
+  const del = await fetch(`${server.url}/api/2.0/mlflow/registered-models/delete`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'iris_again' }) })
+  t.equal(del.status, 200)
+  const second = await reg.createVersion('iris_again', { onnx: mlp, metadata: mlpMeta })
+  t.equal(second.version, '1', 'same name, same version number')
+  t.not(await reg.versionIdentity?.('iris_again', '1'), identity, 'another run: another identity')
+  t.same(await reg.resolveAlias?.('iris_again', 'x').catch((err: { code: string }) => err.code), 'GW_REGISTRY_ALIAS_NOT_FOUND')
+  const after = await reg.fetchArtifact('iris_again', '1')
+  t.not(after, before)
+  t.equal(sha(await readFile(join(after, 'model.onnx'))), sha(mlp), 'the new bytes, not the cached old ones')
+  t.same(await readdir(join(cacheDir, 'iris_again')), [after.split('/').pop()], 'the stale copy is removed')
+  t.match(warnings, [{ dir: before }])
+  await reg.setAlias('iris_again', 'production', '1')
+  t.same(await reg.resolveAlias?.('iris_again', 'production'), { version: '1', identity: await reg.versionIdentity?.('iris_again', '1') })
+})
+
+t.test("skl2onnx's default export (ZipMap) logged by the Python client without metadata: ZipMap removed, labels from the graph", async (t) => {
+  const { reg } = await registry()
+  const py = await runPythonJson<{ version: string, outputs: string[], probabilities: number[][], classes: string[] }>('test/python/mlflow_interop.py', [
+    'log', '--tracking', server.url, '--name', 'iris_zipmap', '--algo', 'logreg'])
+  t.same(py.outputs, ['output_label', 'output_probability'], 'the ZipMap output as skl2onnx makes it')
+  const dir = await reg.fetchArtifact('iris_zipmap', py.version)
+  const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'))
+  t.match(meta, { classes: ['setosa', 'versicolor', 'virginica'], classes_source: 'graph', zipmap_removed: true, output_names: { label: 'output_label', probabilities: 'probabilities' }, artifact_file: 'model.onnx' })
+  t.equal(meta.sha256, sha(await readFile(join(dir, 'model.onnx'))))
+  t.equal(meta.artifact_sha256, sha(await readFile(join(dir, 'artifact', 'model.onnx'))))
+  t.not(meta.sha256, meta.artifact_sha256, 'the served graph is the rewritten one')
+  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'))
+  t.teardown(() => session.release())
+  t.same(session.outputNames, ['output_label', 'probabilities'])
+  const out = await session.run({ X: new ort.Tensor('float32', Float32Array.from(ROWS.flat()), [3, 4]) })
+  const got = Array.from(out.probabilities.data as Float32Array)
+  const maxDiff = Math.max(...py.probabilities.flat().map((p, i) => Math.abs(p - got[i])))
+  t.ok(maxDiff <= 1e-6, `max |sklearn predict_proba - gateway| = ${maxDiff}`)
+  t.same(Array.from(out.output_label.data as string[]), ['setosa', 'versicolor', 'virginica'])
+
+  // Integer labels (a forest on numeric targets): TreeEnsembleClassifier/ZipMap classlabels_int64s.
+  const ints = await runPythonJson<{ version: string }>('test/python/mlflow_interop.py', ['log', '--tracking', server.url, '--name', 'iris_zipmap_ints', '--algo', 'forest', '--labels', 'ints'])
+  const intsMeta = JSON.parse(await readFile(join(await reg.fetchArtifact('iris_zipmap_ints', ints.version), 'metadata.json'), 'utf8'))
+  t.match(intsMeta, { classes: ['0', '1', '2'], classes_source: 'graph', zipmap_removed: true })
+})
+
+t.test('no labels in the metadata or the graph: class and feature names from the MLflow signature', async (t) => {
+  const { reg } = await registry()
+  const py = await runPythonJson<{ version: string }>('test/python/mlflow_interop.py', [
+    'log', '--tracking', server.url, '--name', 'iris_signed', '--onnx', join(models, 'iris_mlp/1/model.onnx'), '--classes', 'Setosa,Versicolour,Virginica', '--features', 'sl,sw,pl,pw'])
+  const meta = JSON.parse(await readFile(join(await reg.fetchArtifact('iris_signed', py.version), 'metadata.json'), 'utf8'))
+  t.match(meta, { classes: ['Setosa', 'Versicolour', 'Virginica'], classes_source: 'signature', feature_names: ['sl', 'sw', 'pl', 'pw'], zipmap_removed: false })
+  t.equal(meta.sha256, meta.artifact_sha256, 'served as logged')
 })
 
 t.test('MLflow unreachable: 503 naming it; MLflow silent: 504 within the deadline', async (t) => {

@@ -122,7 +122,7 @@ t.test('reload picks up an alias moved outside the gateway; a tampered artifact 
   const before = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
   t.equal(before.json().model_registry_info.model_version, '1')
   const reload = await app.inject({ method: 'POST', url: '/api/v1/registry/reload', headers: auth })
-  t.same(reload.json().served, [{ model: 'iris-onnx', alias: 'production', version: '2' }])
+  t.same(reload.json().served, [{ model: 'iris-onnx', alias: 'production', version: '2', status: 'moved' }])
   const after = await app.inject({ method: 'POST', url: '/api/v1/classify-registry?model_name=iris-onnx', payload: SETOSA })
   t.equal(after.json().model_registry_info.model_version, '2')
 
