@@ -18,6 +18,8 @@ function optionalJson (raw: unknown, what: string): Record<string, unknown> {
 
 /** Load and unload take the model directory as it is on disk: Triton's config and file overrides are refused. */
 function repositoryParameters (body: Record<string, unknown>, what: string): void {
+  const unknown = Object.keys(body).filter((k) => k !== 'parameters')
+  if (unknown.length > 0) throw new TensorInvalidError(`${what} body takes only "parameters"; '${unknown[0]}' is not a known field`)
   const params = body.parameters
   if (params === undefined) return
   if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new TensorInvalidError(`${what} "parameters" must be an object`)

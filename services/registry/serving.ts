@@ -91,13 +91,14 @@ export function createRegistryServing (deps: {
         try {
           served = await store.load({ name: storeName(name), version, dir })
         } catch (err) {
-          // The format gate's refusals (415 not ONNX, 422 does not fit or run) and load failures
-          if (!(err instanceof ModelLoadError || err instanceof ModelInvalidError || err instanceof ModelFormatUnsupportedError)) throw err
-          // The artifact is there and intact but no session can serve it: the client's model, not the
-          // gateway, is at fault (4xx), and the models that work keep /health up.
+          const gated = err instanceof ModelInvalidError || err instanceof ModelFormatUnsupportedError
+          if (!(err instanceof ModelLoadError || gated)) throw err
+          // The artifact is there and intact but is not ONNX (415), does not fit or run (422, the format
+          // gate's own refusals, kept as they are), or no session can serve it (422 unservable): the
+          // client's model, not the gateway, is at fault, and the models that work keep /health up.
           store.forgetFailure(storeName(name), version)
-          const reason = (err as Error).message.replace(/^Cannot load model '[^']*' version '[^']*': /, '').replace(/^Refused: /, '')
-          const refusal = new RegistryModelUnservableError(name, version, reason)
+          const reason = (err as Error).message.replace(/^Cannot load model '[^']*' version '[^']*': /, '')
+          const refusal = gated ? err as Error : new RegistryModelUnservableError(name, version, reason)
           if (refused.size > 1000) refused.clear()
           refused.set(lk, refusal)
           log.error({ model: name, version, reason }, 'registry version refused at load')
@@ -123,10 +124,11 @@ export function createRegistryServing (deps: {
     timers.add(timer)
   }
 
-  /** A request meets a version that cannot load: the refusal (422) or a 5xx as is, else 503 naming why. */
+  /** A request meets a version that cannot load: a refusal of the model (415, 422) or a 5xx as is, else 503 naming why. */
   const unavailable = (name: string, version: string, err: unknown) => {
     const e = err as Error & { statusCode?: number }
-    if (e instanceof RegistryModelUnservableError || (isGatewayError(e) && e.statusCode !== undefined && e.statusCode >= 500)) return e
+    if (e instanceof RegistryModelUnservableError || e instanceof ModelInvalidError || e instanceof ModelFormatUnsupportedError ||
+      (isGatewayError(e) && e.statusCode !== undefined && e.statusCode >= 500)) return e
     return new ModelUnavailableError(name, version, e.message)
   }
 

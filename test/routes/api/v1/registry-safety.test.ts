@@ -127,7 +127,7 @@ t.test('after a restart an alias whose target cannot load keeps its last good ve
   // Fixed in the registry: a reload serves the target and clears the failure.
   await writeFile(join(regDir, 'flower', 'aliases.json'), JSON.stringify({ production: '1' }))
   const reload = await again.inject({ method: 'POST', url: '/api/v1/registry/reload', headers: auth })
-  t.same(reload.json().served, [{ model: 'flower', alias: 'production', version: '1' }])
+  t.same(reload.json().served, [{ model: 'flower', alias: 'production', version: '1', status: 'unchanged' }])
   t.equal((await again.inject('/health/ready')).json().dependencies.registry.alias_failures, undefined)
 })
 
