@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encodeWeights, features, probability, type Weights } from '../services/llm/prompt-guard/classifier.js'
+import { seededRandom } from '../services/cache/semantic/vector-math.js'
 import { rulePatterns } from '../services/llm/prompt-guard/index.js'
 import { projectRoot } from '../services/lib/project-root.js'
 import { loadCorpus } from './lib/prompt-corpus.js'
@@ -24,18 +25,6 @@ const MAX_OOF_FP = 0.02
 const OUT = join(projectRoot, 'services', 'llm', 'prompt-guard', 'classifier-weights.ts')
 
 interface Example { feats: number[], label: 0 | 1, hard: boolean, ruled: boolean }
-
-// mulberry32: a small seeded generator, so the SGD order is fixed.
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export function examples (): Example[] {
   const attacks = [...loadCorpus('attacks.txt'), ...loadCorpus('attacks.extra.txt')]
@@ -55,7 +44,7 @@ export function examples (): Example[] {
 export function train (data: Example[], seed = 1): Weights {
   const weights = new Map<number, number>()
   let bias = 0
-  const random = rng(seed)
+  const random = seededRandom(seed) // mulberry32: the SGD order is fixed
   const order = data.map((_, i) => i)
   // Classes weighted to equal total mass, so the ordinary traffic does not drown the attacks.
   const positives = data.filter((e) => e.label === 1).length

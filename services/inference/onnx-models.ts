@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type * as ort from 'onnxruntime-node'
 import type { TensorData } from './batcher.js'
-import { openCheckedSession } from './model-format.js'
+import { openCheckedSession, type SessionLayout } from './model-format.js'
 
 export interface ModelMetadata {
   algorithm?: string
@@ -32,7 +32,7 @@ export interface ServingSettings {
   max_queue_delay_micros?: number
 }
 
-export interface ModelVersion {
+export interface ModelVersion extends SessionLayout {
   name: string
   version: string
   dir: string
@@ -40,13 +40,6 @@ export interface ModelVersion {
   metadata: ModelMetadata
   metrics: Record<string, unknown> | null
   sha256: string
-  inputName: string
-  numFeatures: number
-  classes: string[]
-  featureNames: string[]
-  probabilityOutput: string
-  labelOutput: string | null
-  labelType: string | null
 }
 
 export interface VersionDir { name: string, version: string, dir: string }
