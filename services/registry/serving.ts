@@ -91,14 +91,14 @@ export function createRegistryServing (deps: {
         try {
           served = await store.load({ name: storeName(name), version, dir })
         } catch (err) {
-          const gated = err instanceof ModelInvalidError || err instanceof ModelFormatUnsupportedError
-          if (!(err instanceof ModelLoadError || gated)) throw err
-          // The artifact is there and intact but is not ONNX (415), does not fit or run (422, the format
-          // gate's own refusals, kept as they are), or no session can serve it (422 unservable): the
-          // client's model, not the gateway, is at fault, and the models that work keep /health up.
+          const notOnnx = err instanceof ModelFormatUnsupportedError
+          if (!(err instanceof ModelLoadError || err instanceof ModelInvalidError || notOnnx)) throw err
+          // The artifact is there and intact but is not ONNX (415, as the format gate says it), or does
+          // not fit, load or run (422 unservable, naming the version and why): the client's model, not
+          // the gateway, is at fault, and the models that work keep /health up.
           store.forgetFailure(storeName(name), version)
-          const reason = (err as Error).message.replace(/^Cannot load model '[^']*' version '[^']*': /, '')
-          const refusal = gated ? err as Error : new RegistryModelUnservableError(name, version, reason)
+          const reason = (err as Error).message.replace(/^Cannot load model '[^']*' version '[^']*': /, '').replace(/^Refused: /, '')
+          const refusal = notOnnx ? err as Error : new RegistryModelUnservableError(name, version, reason)
           if (refused.size > 1000) refused.clear()
           refused.set(lk, refusal)
           log.error({ model: name, version, reason }, 'registry version refused at load')
