@@ -5,13 +5,11 @@
 // A refresh (polling, admin reload) follows every change made by any client: a moved alias is
 // swapped, a deleted alias (or model) stops being served, and a version whose bytes changed (deleted
 // and re-created under the same number) is loaded again; all checks run at once under one deadline.
-// The version each served alias last loaded is remembered in a small state file: after a restart,
-// an alias whose registry target cannot load (a tampered or invalid artifact) keeps serving that
-// last good version, and the failure is reported (health) until the target loads.
-import { randomUUID } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+// An alias whose target cannot load keeps its last good version (last-good.ts, across restarts),
+// and the failure is reported (health) until the target loads.
 import type { ModelStore, ServedModel } from '../inference/model-store.js'
 import { isGatewayError, ModelFormatUnsupportedError, ModelInvalidError, ModelLoadError, ModelUnavailableError, RegistryModelUnservableError } from '../lib/errors.js'
+import { createLastGood } from './last-good.js'
 import type { RegistryBackend } from './types.js'
 
 export interface AliasFailure { model: string, alias: string, version: string, serving: string | null, error: string }
@@ -45,8 +43,7 @@ export function createRegistryServing (deps: {
 }) {
   const { registry, store, log } = deps
   const deadlineMs = deps.refreshDeadlineMs ?? 10_000
-  /** `${name}\0${alias}` -> the last version that loaded for it (persisted in statePath). */
-  const lastGood = new Map<string, string>()
+  const lastGood = createLastGood(deps.statePath, log)
   /** Served aliases whose registry target did not load: what they serve instead (null: nothing). */
   const failed = new Map<string, AliasFailure>()
   /** `${name}\0${alias}` -> version currently served for that alias. */
@@ -132,20 +129,6 @@ export function createRegistryServing (deps: {
     return new ModelUnavailableError(name, version, e.message)
   }
 
-  let saving: Promise<void> = Promise.resolve()
-  function remember (k: string, version: string): void {
-    if (lastGood.get(k) === version) return
-    lastGood.set(k, version)
-    const path = deps.statePath
-    if (path === undefined) return
-    const body = JSON.stringify({ last_good: [...lastGood].map(([kk, v]) => { const [model, a] = kk.split('\0'); return { model, alias: a, version: v } }) }, null, 2) + '\n'
-    saving = saving.then(async () => {
-      const tmp = `${path}.${randomUUID()}.tmp`
-      await writeFile(tmp, body)
-      await rename(tmp, path)
-    }).catch((err: Error) => log.error({ err, path }, 'registry serving state not saved'))
-  }
-
   /** Points a served alias at `target`: load, swap, retire the old one. A target that cannot load
    *  leaves the alias on what it served (or last served before a restart), if that still loads. */
   async function swap (name: string, alias: string, target: Target): Promise<void> {
@@ -154,7 +137,7 @@ export function createRegistryServing (deps: {
     try {
       await ensureLoaded(name, target.version, target.identity)
     } catch (err) {
-      const fallback = previous ?? lastGood.get(k)
+      const fallback = previous ?? lastGood.get(name, alias)
       const error = (err as Error).message
       if (fallback === undefined || fallback === target.version) {
         failed.set(k, { model: name, alias, version: target.version, serving: null, error })
@@ -168,7 +151,7 @@ export function createRegistryServing (deps: {
     }
     failed.delete(k)
     aliases.set(k, target.version)
-    remember(k, target.version)
+    lastGood.remember(name, alias, target.version)
     if (previous !== undefined && previous !== target.version) {
       log.info({ model: name, alias, from: previous, to: target.version }, 'alias moved: hot reload')
       scheduleUnload(name, previous)
@@ -228,16 +211,7 @@ export function createRegistryServing (deps: {
   return {
     /** Reads the remembered aliases and serves each again (start-up); failures are reported, not thrown. */
     async restore (): Promise<void> {
-      if (deps.statePath === undefined) return
-      let saved: { last_good?: Array<{ model: string, alias: string, version: string }> }
-      try {
-        saved = JSON.parse(await readFile(deps.statePath, 'utf8'))
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.error({ err, path: deps.statePath }, 'registry serving state unreadable; starting without it')
-        return
-      }
-      for (const e of saved.last_good ?? []) lastGood.set(key(e.model, e.alias), e.version)
-      for (const e of saved.last_good ?? []) {
+      for (const e of await lastGood.load()) {
         let target: Target = { version: e.version, identity: '' }
         try { target = await resolveAlias(e.model, e.alias) } catch (err) {
           log.error({ model: e.model, alias: e.alias, err }, 'registry alias unreadable at start-up; serving the last good version')
