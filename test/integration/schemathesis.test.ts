@@ -2,8 +2,7 @@
 // schemathesis (PyPI, test/python/requirements.txt) against /docs/json of the whole gateway, with the
 // Ollama double behind the LLM routes, seeded, all checks. Server errors other than the documented
 // ones (503 for Triton / TF Serving not configured, TF Serving's 501 for :classify and :regress) fail
-// the test. The schema-accuracy findings still open are listed as todo, so they show in every run
-// without failing it; they are to be fixed and the todo removed.
+// the test. The kinds of schema-accuracy finding still open are listed; a finding of any other kind fails.
 import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -52,9 +51,11 @@ t.test(`schemathesis over /docs/json: >= 1000 seeded cases, no undocumented serv
   t.same(serverErrors.filter((op) => !DOCUMENTED_5XX.has(op)), [], 'no server error outside the documented 503/501s')
   const schemaViolations = report.failures.filter((f) => f.code === 'ST102' || f.code === 'ST104')
   t.same(schemaViolations, [], 'no response violating its schema')
-  // Open findings (2026-12-02): ST202 schema-valid rows refused by the value checks (feature bounds,
-  // float32 range are not in the schemas), ST105 NDJSON streams not documented, ST103 undocumented
-  // statuses on the chat session routes.
+  // Open findings of issue 13, deliverable 8 (2026-12-02; still to fix, so no kind of finding is
+  // waved through beyond these): ST202 schema-valid rows refused by the value checks (feature bounds,
+  // float32 range are not in the schemas), ST201 a schema-violating request accepted, ST105 NDJSON
+  // streams not documented, ST103 undocumented statuses on the chat session routes. Any other kind fails.
+  const OPEN_KINDS = new Set(['ST201', 'ST202', 'ST105', 'ST103'])
   const open = report.failures.filter((f) => f.code !== 'ST101' && f.code !== 'ST102' && f.code !== 'ST104')
-  t.same(open.map((f) => ({ code: f.code, operations: f.operations })), [], { todo: 'schema accuracy findings of deliverable 8, not fixed yet' })
+  t.same(open.filter((f) => !OPEN_KINDS.has(f.code)).map((f) => ({ code: f.code, title: f.title, operations: f.operations })), [], 'no finding of a kind not yet known to be open')
 })
