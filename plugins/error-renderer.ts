@@ -7,7 +7,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import { renderError, type ErrorShape, type RenderableError } from '../services/lib/error-shapes.js'
-import { MalformedRequestError, MethodNotAllowedError, RETRY_AFTER_SECONDS, RouteNotFoundError } from '../services/lib/errors.js'
+import { isGatewayError, MalformedRequestError, MethodNotAllowedError, RETRY_AFTER_SECONDS, RouteNotFoundError } from '../services/lib/errors.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +16,18 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     errorRenderer: ReturnType<typeof createErrorRenderer>
+  }
+}
+
+/** The fields of an "unavailable" warn line: the code, the status and, when there is one, the cause's message. */
+function unavailable (err: RenderableError, status: number): Record<string, unknown> {
+  const cause = (err as { cause?: unknown }).cause
+  const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds
+  return {
+    code: err.code,
+    statusCode: status,
+    ...(retry !== undefined ? { retryAfterSeconds: retry } : {}),
+    ...(cause instanceof Error ? { cause: cause.message } : {})
   }
 }
 
@@ -37,7 +49,10 @@ export function createErrorRenderer () {
 
   function send (err: RenderableError, request: FastifyRequest, reply: FastifyReply, log = true) {
     const { status, body } = renderError(err, shapeOf(request), request.headers['content-type'])
-    if (log && status >= 500) request.log.error({ err }, err.message)
+    // A dependency that is down or slow (the catalogue's 503 and 504) is an operating condition, not a
+    // bug: one warn line naming it, without a stack. Any other 5xx is logged at error with its stack.
+    if (log && (status === 503 || status === 504) && isGatewayError(err)) request.log.warn(unavailable(err, status), err.message)
+    else if (log && status >= 500) request.log.error({ err }, err.message)
     else if (log) request.log.info({ code: err.code, message: err.message }, 'request rejected')
     // Every 503 says when to come back: an open circuit its remaining cool-down, anything else 1 s.
     if (status === 503) reply.header('retry-after', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? RETRY_AFTER_SECONDS))

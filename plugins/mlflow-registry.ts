@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
+import { asHealthProbe } from '../services/lib/upstream.js'
 import { openRegistry } from '../services/registry/index.js'
 import { createRegistryServing, type RegistryServing } from '../services/registry/serving.js'
 import type { RegistryBackend } from '../services/registry/types.js'
@@ -51,7 +52,7 @@ export default fp(async function registryPlugin (fastify) {
     const unservable = failures.some((f) => f.serving === null)
     const about = { critical: unservable, backend: backend.kind, location: backend.location, served: serving.served(), poll_seconds: pollSeconds, last_poll: lastPoll, ...(failures.length > 0 ? { alias_failures: failures } : {}) }
     try {
-      const described = await backend.describe()
+      const described = await asHealthProbe(async () => await backend.describe())
       return { status: unservable ? 'down' : failures.length > 0 ? 'degraded' : 'up', ...about, ...described }
     } catch (err) {
       // Served aliases keep answering from loaded versions; only new ones and admin calls fail.

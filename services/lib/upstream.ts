@@ -8,6 +8,9 @@
 //   total       optional, from the call to the end of the body
 // Transport failures and deadlines count against the breaker; any HTTP answer proves the upstream
 // alive. The breaker opening makes every call fail at once with 503 GW_CIRCUIT_OPEN.
+// Health probes (`probe(fn)`) are kept out of the breaker: their calls neither wait for it nor feed
+// it, so polling /health while the upstream is down never opens the circuit that requests go through.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici'
 import { createCircuitBreaker, type BreakerOptions } from './circuit-breaker.js'
@@ -46,6 +49,14 @@ export interface UpstreamCall {
   signal?: AbortSignal
 }
 
+/** Set while a health probe runs: the calls it makes bypass the request breaker. */
+const probeScope = new AsyncLocalStorage<true>()
+
+/** Runs a health check whose upstream calls must leave the request breakers alone (see `probe`). */
+export async function asHealthProbe<T> (fn: () => Promise<T>): Promise<T> {
+  return await probeScope.run(true, fn)
+}
+
 export interface UpstreamResponse { statusCode: number, headers: IncomingHttpHeaders, body: Buffer }
 export interface UpstreamStream { statusCode: number, headers: IncomingHttpHeaders, body: AsyncGenerator<Buffer> }
 
@@ -72,13 +83,14 @@ export function createUpstream (opts: UpstreamOptions) {
   function transport (err: unknown, firstByteTimeoutMs: number, call: UpstreamCall): Error {
     if (isGatewayError(err)) return err
     if (call.signal?.aborted === true) return err as Error
-    breaker.failure()
+    if (probeScope.getStore() !== true) breaker.failure()
     return networkFailure(name, err, { connectTimeoutMs: opts.connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs: opts.idleTimeoutMs })
   }
 
   /** Sends the call and waits for the answer's headers; the body is left to `chunks`. */
   async function open (call: UpstreamCall) {
-    if (!breaker.allow()) throw circuitOpen(name, breaker.failures, breaker.retryInMs())
+    const probe = probeScope.getStore() === true
+    if (!probe && !breaker.allow()) throw circuitOpen(name, breaker.failures, breaker.retryInMs())
     const firstByteMs = call.firstByteTimeoutMs ?? opts.firstByteTimeoutMs
     const totalMs = call.totalTimeoutMs ?? opts.totalTimeoutMs
     const controller = new AbortController()
@@ -101,7 +113,7 @@ export function createUpstream (opts: UpstreamOptions) {
     } finally {
       clearTimeout(firstByte)
     }
-    breaker.success()
+    if (!probe) breaker.success()
     return { res, chunks: chunks(res, controller, release, firstByteMs, call) }
   }
 
@@ -164,9 +176,10 @@ export function createUpstream (opts: UpstreamOptions) {
       if (res.statusCode >= 400) throw failStatus(call, res.statusCode, await readAll(chunks))
       return { statusCode: res.statusCode, headers: res.headers, body: chunks }
     },
-    /** Single flight: while a probe is pending, every caller shares it (health polls never pile up). */
+    /** Single flight: while a probe is pending, every caller shares it (health polls never pile up).
+     * Its calls go past the breaker and leave it as it was. */
     async probe<T> (fn: () => Promise<T>): Promise<T> {
-      probing ??= fn().finally(() => { probing = null })
+      probing ??= probeScope.run(true, fn).finally(() => { probing = null })
       return await (probing as Promise<T>)
     },
     get probing (): boolean { return probing !== null },

@@ -48,9 +48,10 @@ export interface RealOllama {
 /** Who stops the server: a tap Test, or a bench collecting its clean-ups. */
 export interface Owner { teardown: (fn: () => Promise<void>) => void }
 
-export async function startRealOllama (t: Owner, opts: { timeoutMs?: number } = {}): Promise<RealOllama> {
+/** `port`: a port chosen beforehand (a test that points the gateway at Ollama before it is up). */
+export async function startRealOllama (t: Owner, opts: { timeoutMs?: number, port?: number } = {}): Promise<RealOllama> {
   const setup = readOllamaSetup()
-  const port = await freePort()
+  const port = opts.port ?? await freePort()
   const url = `http://127.0.0.1:${port}`
   // Only our settings: a developer's own OLLAMA_* variables must not leak into the test server.
   const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith('OLLAMA_') && v !== undefined)) as Record<string, string>

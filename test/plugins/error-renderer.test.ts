@@ -106,6 +106,29 @@ test('a 500 that is not the catalogue\'s answers "Internal Server Error" and kee
   t.equal(lines.find((l) => l.msg === 'request rejected')?.err, undefined, 'no stack for a 4xx')
 })
 
+test('an upstream that is down or slow (503, 504) is ONE warn line with the code and no stack', async (t) => {
+  const { app, lines } = await build(t)
+  const cases: Array<[string, number, string, string, number | undefined]> = [
+    ['upstream', 503, 'GW_UPSTREAM_UNAVAILABLE', 'Triton is unavailable: connect ECONNREFUSED 127.0.0.1:1', 1],
+    ['circuit', 503, 'GW_CIRCUIT_OPEN', 'Ollama is unavailable: circuit open after 5 consecutive failures; retrying in 900 ms', undefined],
+    ['timeout', 504, 'GW_UPSTREAM_TIMEOUT', 'Triton did not answer within 250 ms', undefined]
+  ]
+  for (const [kind, status, code, message] of cases) {
+    lines.length = 0
+    const res = await app.inject(`/boom/${kind}`)
+    t.equal(res.statusCode, status, kind)
+    const own = lines.filter((l) => l.msg !== 'incoming request' && l.msg !== 'request completed')
+    t.equal(own.length, 1, `${kind}: one line besides the request's own`)
+    t.match(own[0], { level: 40, code, statusCode: status, msg: message }, kind)
+    t.equal(own[0].err, undefined, `${kind}: no error object, so no stack`)
+    t.notOk(lines.some((l) => l.level >= 50), `${kind}: nothing at error level`)
+  }
+  // QueueFullError is the gateway's own 503: the same warn line, no stack.
+  lines.length = 0
+  t.equal((await app.inject('/boom/queue')).statusCode, 503)
+  t.match(lines.filter((l) => l.level === 40), [{ code: 'GW_QUEUE_FULL', statusCode: 503, retryAfterSeconds: undefined }])
+})
+
 test('unmatched routes: the gateway\'s 404', async (t) => {
   const { app } = await build(t)
   const res = await app.inject({ method: 'DELETE', url: '/nowhere?x=1' })

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import { MockAgent } from 'undici'
-import { createUpstream } from '../../../services/lib/upstream.js'
+import { asHealthProbe, createUpstream } from '../../../services/lib/upstream.js'
 
 const deadlines = { connectTimeoutMs: 1000, firstByteTimeoutMs: 1000, idleTimeoutMs: 1000 }
 
@@ -160,6 +160,24 @@ t.test('probe(): one call in flight, shared by every caller', async (t) => {
   t.equal(calls, 1)
   t.equal(u.probing, false)
   t.equal(await u.probe(fn), 2, 'the next poll probes again')
+})
+
+t.test('health probes bypass the request breaker: they neither open it nor are stopped by it', async (t) => {
+  let clock = 0
+  const port = await closedPort()
+  const u = upstream(t, `http://127.0.0.1:${port}`, { breaker: { threshold: 2, coolDownMs: 5000, now: () => clock } })
+  const call = async () => await u.json({ method: 'GET', path: '/' })
+  for (let i = 0; i < 5; i++) await t.rejects(u.probe(call), { code: 'GW_UPSTREAM_UNAVAILABLE' }, `probe ${i + 1} sees it down`)
+  await t.rejects(asHealthProbe(call), { code: 'GW_UPSTREAM_UNAVAILABLE' }, 'asHealthProbe: the same')
+  t.equal(u.breaker.failures, 0, 'probe failures are not counted')
+  t.equal(u.breaker.state(), 'closed')
+  // Requests still open it; a probe still reaches the upstream while it is open (and leaves it open).
+  for (let i = 0; i < 2; i++) await t.rejects(call(), { code: 'GW_UPSTREAM_UNAVAILABLE' })
+  t.equal(u.breaker.state(), 'open')
+  await t.rejects(call(), { code: 'GW_CIRCUIT_OPEN' })
+  await t.rejects(u.probe(call), { code: 'GW_UPSTREAM_UNAVAILABLE' }, 'the probe went out despite the open circuit')
+  t.equal(u.breaker.failures, 2)
+  t.equal(u.breaker.state(), 'open')
 })
 
 t.test('options are validated up front', async (t) => {
