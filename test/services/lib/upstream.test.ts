@@ -163,7 +163,7 @@ t.test('probe(): one call in flight, shared by every caller', async (t) => {
 })
 
 t.test('health probes bypass the request breaker: they neither open it nor are stopped by it', async (t) => {
-  let clock = 0
+  const clock = 0
   const port = await closedPort()
   const u = upstream(t, `http://127.0.0.1:${port}`, { breaker: { threshold: 2, coolDownMs: 5000, now: () => clock } })
   const call = async () => await u.json({ method: 'GET', path: '/' })
