@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real and is missing on this machine: Debian's redis-server,
-# prometheus and chromium, a project-local Python virtualenv (.venv) with the test peers, and a real
-# Ollama with its models (scripts/ollama-setup.sh; a failure there fails the test run).
+# prometheus, chromium and shellcheck, a project-local Python virtualenv (.venv) with the test peers,
+# the Go validators of deploy/ and .github/ (kubeconform, actionlint, built into .cache/bin), and a
+# real Ollama with its models (scripts/ollama-setup.sh; a failure there fails the test run).
 # Safe to run repeatedly: it only installs what is absent or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
+# actionlint runs shellcheck on the workflows' run: blocks when it is on PATH (test/deploy/workflows.test.ts needs it).
+command -v shellcheck >/dev/null || need+=(shellcheck)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} (Debian packages)"
   apt_install "${need[@]}"
@@ -27,5 +30,18 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/pip install -q --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
 fi
+# Go tools, built from their modules (Go module proxy) into .cache/bin; rebuilt when the version moves.
+mkdir -p .cache
+gobin=$(cd .cache && pwd -P)/bin
+go_tool () { # name module@version
+  if [ ! -x "$gobin/$1" ] || [ "$(cat "$gobin/.$1.version" 2>/dev/null)" != "$2" ]; then
+    echo "setup: building $1 ($2)"
+    GOBIN=$gobin GOFLAGS=-buildvcs=false go install "$2"
+    echo "$2" > "$gobin/.$1.version"
+  fi
+}
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
+
 bash scripts/ollama-setup.sh
 echo "setup: test environment ready"
