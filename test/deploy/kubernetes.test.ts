@@ -60,6 +60,8 @@ async function manifests (): Promise<Doc[]> {
 }
 
 const docs = await manifests()
+// One gateway for every consistency check (its default configuration, as the manifests run it).
+const app = await buildTestApp(t)
 const one = (kind: string, name?: string): Doc => {
   const found = docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name))
   if (found.length !== 1) throw new Error(`expected one ${kind}${name === undefined ? '' : ` ${name}`}, found ${found.length}`)
@@ -118,7 +120,6 @@ t.test('the gateway Deployment agrees with the gateway: probes, ports, settings,
   t.equal(container.livenessProbe.httpGet.path, '/health/live')
   t.equal(container.readinessProbe.httpGet.path, '/health/ready')
   t.equal(container.startupProbe.httpGet.path, '/health/live')
-  const app = await buildTestApp(t)
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     const { path, port: named } = container[probe].httpGet
     t.equal(named, 'http', `${probe} targets the http port`)
@@ -175,7 +176,6 @@ t.test('the HPA scales on CPU and on a metric the gateway really exports, throug
   t.match(rule.resources.overrides, { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } })
 
   // A real scrape: the series exists, as a gauge, with a sample per loaded model.
-  const app = await buildTestApp(t)
   const scrape = (await app.inject('/metrics')).body
   t.match(scrape, new RegExp(`^# TYPE ${metric} gauge$`, 'm'))
   t.match(scrape, new RegExp(`^${metric}\\{model="iris",version="1"\\} 0$`, 'm'))
@@ -197,7 +197,6 @@ t.test('KServe: a custom V2 runtime on the gateway\'s port and V2 paths, serving
   t.equal(settings.GRPC_ENABLED, false)
   t.equal(runtime.spec.annotations['prometheus.kserve.io/port'], String(settings.PORT))
 
-  const app = await buildTestApp(t)
   for (const probe of ['readinessProbe', 'livenessProbe']) {
     const { path, port } = container[probe].httpGet
     t.equal(port, settings.PORT)
