@@ -35,6 +35,7 @@ mkdir -p .cache
 gobin=$(cd .cache && pwd -P)/bin
 go_tool () { # name module@version
   if [ ! -x "$gobin/$1" ] || [ "$(cat "$gobin/.$1.version" 2>/dev/null)" != "$2" ]; then
+    command -v go >/dev/null || { echo "setup: Go (>= 1.24) is needed to build $1 ($2)" >&2; exit 1; }
     echo "setup: building $1 ($2)"
     GOBIN=$gobin GOFLAGS=-buildvcs=false go install "$2"
     echo "$2" > "$gobin/.$1.version"
