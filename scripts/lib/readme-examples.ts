@@ -85,7 +85,8 @@ export function render (stdout: string, port: number): string[] {
 export async function runExamples (examples: Example[]): Promise<string[][]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gw-readme-'))
   // The embedded defaults: no Redis, MLflow, Triton, TF Serving; Ollama at its default address.
-  const app = await buildApp({ env: { PORT: '0', GRPC_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, logger: false })
+  // A generous plugin timeout only: a loaded CI machine can take more than the default to load the models.
+  const app = await buildApp({ env: { PORT: '0', GRPC_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', PLUGIN_TIMEOUT_MS: '300000' }, logger: false })
   try {
     await app.listen({ host: '127.0.0.1', port: 0 })
     const port = (app.server.address() as { port: number }).port

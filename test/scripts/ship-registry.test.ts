@@ -59,7 +59,7 @@ t.test('a fresh clone serves iris from the registry: production (v2, MLP), v1 by
   const regDir = await mkdtemp(join(tmpdir(), 'gw-shipped-'))
   t.teardown(() => rm(regDir, { recursive: true, force: true }))
   await cp(join(models, 'registry'), regDir, { recursive: true })
-  const app = await buildTestApp(t, { ADMIN_TOKEN: TOKEN, REGISTRY_DIR: regDir })
+  const app = await buildTestApp(t, { ADMIN_TOKEN: TOKEN, REGISTRY_DIR: regDir, PLUGIN_TIMEOUT_MS: '300000' })
 
   // The README's example and the seed's flow (alias=production; the seed's model_format names the format served)
   for (const query of ['', '?alias=production', '?model_format=onnx&alias=production', '?model_name=iris&alias=production']) {
