@@ -3,8 +3,11 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# .npmrc keeps onnxruntime-node from downloading CUDA files: its CPU binaries ship in the package.
-COPY package.json package-lock.json .npmrc ./
+# onnxruntime-node's install script would download CUDA files on Linux x64; its CPU binaries ship
+# in the package. package.json's allowScripts denies the script (npm >= 11.16); the variable is the
+# package's own switch, for the npm 10 this image bundles.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json app.ts server.ts ./
 COPY plugins plugins
@@ -15,7 +18,7 @@ COPY scripts scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 GRPC_PORT=50051
+ENV NODE_ENV=production HOST=0.0.0.0 GRPC_HOST=0.0.0.0 PORT=3000 GRPC_PORT=50051
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules

@@ -11,7 +11,7 @@ function StringEnum<T extends string[]> (values: [...T], options: { default?: T[
 }
 
 export const ConfigSchema = Type.Object({
-  HOST: Type.String({ default: '0.0.0.0', description: 'address the HTTP server listens on' }),
+  HOST: Type.String({ default: '127.0.0.1', description: 'address the HTTP server listens on: 127.0.0.1 (this machine only) by default; 0.0.0.0 to accept other hosts (the Docker image sets it)' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0: an ephemeral port)' }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
   BODY_LIMIT: Type.Integer({ default: 1048576, minimum: 1024, description: 'largest accepted JSON body, bytes' }),
@@ -67,7 +67,7 @@ export const ConfigSchema = Type.Object({
   PROTOCOL_BODY_LIMIT: Type.Integer({ default: 67108864, minimum: 1024, description: 'largest /v2 request body with binary tensors (Inference-Header-Content-Length), bytes (Triton: 64 MB)' }),
   PROTOCOL_JSON_BODY_LIMIT: Type.Integer({ default: 4194304, minimum: 1024, description: 'largest JSON request body of /v2 (and JSON header of a binary one) and of /v1/models (TF Serving), bytes, after decompression' }),
   GRPC_ENABLED: Type.Boolean({ default: true, description: 'serve the gRPC front (iris service and inference.GRPCInferenceService)' }),
-  GRPC_HOST: Type.String({ default: '0.0.0.0', description: 'address the gRPC front listens on' }),
+  GRPC_HOST: Type.String({ default: '127.0.0.1', description: 'address the gRPC front listens on (127.0.0.1 by default, like HOST; the Docker image sets 0.0.0.0)' }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535, description: '0: an ephemeral port (tests)' }),
   GRPC_MAX_MESSAGE_BYTES: Type.Integer({ default: 67108864, minimum: 4096, description: 'largest gRPC message received or sent' }),
   // LLM gateway (issue 3, LLM half): Ollama, chat memory, prompt guard

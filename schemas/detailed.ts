@@ -10,11 +10,14 @@ const Tensor = Type.Object({
   note: Type.String()
 })
 
-export const SerializationDemoSchema = Type.Object({
-  numpy_int: Type.Union([Type.Number(), Type.String(), Type.Null()]),
-  numpy_float: Type.Number(),
-  numpy_array: Type.Array(Type.Number())
-})
+// The seed's `serialization_demo` (numpy_int, numpy_float, numpy_array: what its custom NumPy JSON
+// encoder handles) renamed for what plays that part here: onnxruntime-node's typed arrays. No seed
+// client reads the old name, so it is not kept.
+export const TypedArrayJsonSchema = Type.Object({
+  int64_label: Type.Union([Type.Number(), Type.String(), Type.Null()], { description: 'the label output (int64: a BigInt in a BigInt64Array) as a JSON number; a string past 2^53; null without a label output' }),
+  float32_max: Type.Number({ description: 'the largest probability: a float32 widened to float64, unrounded' }),
+  float32_array: Type.Array(Type.Number(), { description: 'the probabilities Float32Array through Array.from (JSON.stringify alone gives an object keyed by index)' })
+}, { description: 'how onnxruntime-node outputs become JSON (the seed called this serialization_demo, for NumPy types)' })
 
 export const DetailedResponseSchema = Type.Object({
   predicted_class: Type.String(),
@@ -42,6 +45,6 @@ export const DetailedResponseSchema = Type.Object({
     probabilities_tensor: Tensor,
     label_tensor: Type.Union([Tensor, Type.Null()])
   }),
-  serialization_demo: SerializationDemoSchema,
+  typed_array_json: TypedArrayJsonSchema,
   warnings: Type.Array(Type.String())
 })

@@ -15,6 +15,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 # actionlint runs shellcheck on the workflows' run: blocks when it is on PATH (test/deploy/workflows.test.ts needs it).
 command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v curl >/dev/null || need+=(curl) # the README examples test runs them with curl
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} (Debian packages)"
   apt_install "${need[@]}"

@@ -9,6 +9,7 @@ const CHILD_PROCESS_TESTS = [
   'test/scripts/batch.test.ts',
   'test/scripts/models-cli.test.ts',
   'test/scripts/serve.test.ts',
+  'test/scripts/ship-registry-cli.test.ts',
   'test/scripts/test-dynamic-batching.test.ts',
   'test/services/registry/embedded.test.ts'
 ]

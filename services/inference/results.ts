@@ -48,25 +48,37 @@ export function protocolAnalysis (httpMs: number, grpcMs: number) {
 
 export interface MethodResult { available: boolean, average_response_time_ms?: number, success_rate?: number }
 
-const DESCRIPTIONS: Record<string, string> = {
-  direct_onnx: 'Direct ONNX is fastest for single requests with minimal overhead',
-  tensorflow_serving: 'TensorFlow Serving answered fastest: its versioning and batching come at little cost here',
-  triton_inference: 'Triton answered fastest: dynamic batching pays off under concurrent load'
-}
+const LABELS: Record<string, string> = { direct_onnx: 'Direct ONNX', tensorflow_serving: 'TensorFlow Serving', triton_inference: 'Triton' }
+const label = (name: string) => LABELS[name] ?? name
+const ms = (x: number) => `${round2(x)} ms`
 
-/** The seed's performance_analysis over the methods that answered at least once. */
+/**
+ * The seed's performance_analysis over the methods that answered at least once. Every
+ * recommendation is a statement about this run's measurements (which methods answered, their
+ * means, their ratio, the calls that failed), never a fixed verdict: with one method answering
+ * there is nothing to rank, and a gap under 10 % on a few calls is not a reason to pick a server.
+ */
 export function servingAnalysis (methods: Record<string, MethodResult>) {
   const timed = Object.entries(methods)
     .filter(([, m]) => m.available && (m.success_rate ?? 0) > 0 && m.average_response_time_ms !== undefined)
-    .map(([name, m]) => ({ name, ms: m.average_response_time_ms as number }))
+    .map(([name, m]) => ({ name, ms: m.average_response_time_ms as number, success: m.success_rate as number }))
     .sort((a, b) => a.ms - b.ms)
   const unavailable = Object.entries(methods).filter(([, m]) => !m.available).map(([name]) => name)
-  if (timed.length === 0) return { fastest_method: null, fastest_avg_time_ms: null, slowest_method: null, slowest_avg_time_ms: null, speedup_factor: null, recommendations: ['No serving method answered'] }
+  const notCompared = unavailable.length > 0 ? [`Not compared (unavailable): ${unavailable.join(', ')}`] : []
+  if (timed.length === 0) return { fastest_method: null, fastest_avg_time_ms: null, slowest_method: null, slowest_avg_time_ms: null, speedup_factor: null, recommendations: ['No serving method answered', ...notCompared] }
   const fastest = timed[0]
   const slowest = timed[timed.length - 1]
   const speedup = fastest.ms > 0 ? slowest.ms / fastest.ms : 1
-  const recommendations = [DESCRIPTIONS[fastest.name] ?? `${fastest.name} is fastest`]
-  if (timed.length > 1) recommendations.push(`Performance difference: ${speedup.toFixed(1)}x between fastest and slowest`)
-  if (unavailable.length > 0) recommendations.push(`Not compared (unavailable): ${unavailable.join(', ')}`)
+  const recommendations: string[] = []
+  if (timed.length === 1) {
+    recommendations.push(`Only ${label(fastest.name)} answered (${ms(fastest.ms)} mean): nothing to compare it with; configure another serving method to rank them`)
+  } else {
+    const others = timed.slice(1).map((m) => `${label(m.name)} ${ms(m.ms)}`).join(', ')
+    recommendations.push(`${label(fastest.name)} answered fastest in this run: ${ms(fastest.ms)} mean, against ${others}`)
+    recommendations.push(`Performance difference: ${speedup.toFixed(1)}x between fastest and slowest`)
+    if (speedup < 1.1) recommendations.push('The methods are within 10 % of each other: choose on features (versioning, batching, fleet), not on this latency')
+  }
+  for (const m of timed) if (m.success < 1) recommendations.push(`${label(m.name)} failed ${round2((1 - m.success) * 100)} % of its calls`)
+  recommendations.push(...notCompared)
   return { fastest_method: fastest.name, fastest_avg_time_ms: fastest.ms, slowest_method: slowest.name, slowest_avg_time_ms: slowest.ms, speedup_factor: round2(speedup), recommendations }
 }

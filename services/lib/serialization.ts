@@ -36,13 +36,13 @@ export function describeSerialization (outputs: Outputs, probabilityName: string
   }
 }
 
-/** The seed's NumPy encoder demo, with the JavaScript types that play NumPy's part. */
-export function serializationDemo (outputs: Outputs, probabilityName: string, labelName: string | null) {
+/** The seed's NumPy encoder demo (its serialization_demo), with the typed arrays that play NumPy's part here. */
+export function typedArrayJson (outputs: Outputs, probabilityName: string, labelName: string | null) {
   const probValues = Array.from(outputs[probabilityName].data as Float32Array)
   const label = labelName === null ? undefined : outputs[labelName]?.data
   return {
-    numpy_int: label instanceof BigInt64Array ? bigintToJson(label[0]) : (label?.[0] as number | string | undefined) ?? null,
-    numpy_float: Math.max(...probValues),
-    numpy_array: probValues
+    int64_label: label instanceof BigInt64Array ? bigintToJson(label[0]) : (label?.[0] as number | string | undefined) ?? null,
+    float32_max: Math.max(...probValues),
+    float32_array: probValues
   }
 }

@@ -71,7 +71,8 @@ t.test('the Dockerfile lints clean, is multi-stage, runs as a non-root user with
   t.match(dockerfile, /^USER node$/m)
   t.match(dockerfile, /^HEALTHCHECK .*\/health\/live/ms)
   t.match(dockerfile, /npm prune --omit=dev/)
-  t.match(dockerfile, /COPY package.json package-lock.json .npmrc/)
+  t.match(dockerfile, /ENV ONNXRUNTIME_NODE_INSTALL=skip\nCOPY package.json package-lock.json \.\/\nRUN npm ci/)
+  t.match(dockerfile, /ENV NODE_ENV=production HOST=0\.0\.0\.0 GRPC_HOST=0\.0\.0\.0 /, 'the image listens on every interface; the default (127.0.0.1) is for a dev box')
 })
 
 t.test('promtool accepts monitoring/prometheus.yml', async (t) => {

@@ -1,7 +1,7 @@
 // The detailed view: raw outputs, feature importances, model facts, and how tensors become JSON.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { rangeWarnings, toClassification } from '../../../services/inference/classification.js'
-import { describeSerialization, serializationDemo } from '../../../services/lib/serialization.js'
+import { describeSerialization, typedArrayJson } from '../../../services/lib/serialization.js'
 import { DetailedResponseSchema } from '../../../schemas/detailed.js'
 import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema } from '../../../schemas/iris.js'
 
@@ -47,7 +47,7 @@ const classifyDetailed: FastifyPluginAsyncTypebox = async (fastify) => {
         loaded_at: model.loadedAt
       },
       serialization: describeSerialization(prediction.outputs, model.probabilityOutput, model.labelOutput),
-      serialization_demo: serializationDemo(prediction.outputs, model.probabilityOutput, model.labelOutput),
+      typed_array_json: typedArrayJson(prediction.outputs, model.probabilityOutput, model.labelOutput),
       warnings: result.warnings
     }
   })

@@ -22,7 +22,7 @@ t.test('protocolAnalysis: the seed example', async (t) => {
   t.match(protocolAnalysis(2, 3), { faster_protocol: 'HTTP', speedup_factor: 1.5 })
 })
 
-t.test('servingAnalysis: the seed example and unavailable methods', async (t) => {
+t.test('servingAnalysis: recommendations state what this run measured', async (t) => {
   t.same(servingAnalysis({
     direct_onnx: { available: true, average_response_time_ms: 12.02, success_rate: 1 },
     tensorflow_serving: { available: true, average_response_time_ms: 25.02, success_rate: 1 },
@@ -33,9 +33,37 @@ t.test('servingAnalysis: the seed example and unavailable methods', async (t) =>
     slowest_method: 'tensorflow_serving',
     slowest_avg_time_ms: 25.02,
     speedup_factor: 2.08,
-    recommendations: ['Direct ONNX is fastest for single requests with minimal overhead', 'Performance difference: 2.1x between fastest and slowest']
+    recommendations: [
+      'Direct ONNX answered fastest in this run: 12.02 ms mean, against Triton 18.14 ms, TensorFlow Serving 25.02 ms',
+      'Performance difference: 2.1x between fastest and slowest'
+    ]
   })
-  t.same(servingAnalysis({ direct_onnx: { available: false } }).recommendations, ['No serving method answered'])
+  // Another winner gets another sentence: nothing is fixed per method.
+  t.same(servingAnalysis({
+    direct_onnx: { available: true, average_response_time_ms: 3.456, success_rate: 1 },
+    triton_inference: { available: true, average_response_time_ms: 3.3, success_rate: 0.8 }
+  }).recommendations, [
+    'Triton answered fastest in this run: 3.3 ms mean, against Direct ONNX 3.46 ms',
+    'Performance difference: 1.0x between fastest and slowest',
+    'The methods are within 10 % of each other: choose on features (versioning, batching, fleet), not on this latency',
+    'Triton failed 20 % of its calls'
+  ])
+  t.same(servingAnalysis({
+    direct_onnx: { available: true, average_response_time_ms: 0.512, success_rate: 1 },
+    tensorflow_serving: { available: false },
+    triton_inference: { available: false }
+  }), {
+    fastest_method: 'direct_onnx',
+    fastest_avg_time_ms: 0.512,
+    slowest_method: 'direct_onnx',
+    slowest_avg_time_ms: 0.512,
+    speedup_factor: 1,
+    recommendations: [
+      'Only Direct ONNX answered (0.51 ms mean): nothing to compare it with; configure another serving method to rank them',
+      'Not compared (unavailable): tensorflow_serving, triton_inference'
+    ]
+  })
+  t.same(servingAnalysis({ direct_onnx: { available: false } }).recommendations, ['No serving method answered', 'Not compared (unavailable): direct_onnx'])
 })
 
 t.test('upstream failures map to coded errors', async (t) => {

@@ -64,7 +64,10 @@ t.test('with Triton and TF Serving up', async (t) => {
   t.equal(body.performance_analysis.fastest_method, avgs[0][0])
   t.equal(body.performance_analysis.slowest_method, avgs[2][0])
   t.equal(body.performance_analysis.speedup_factor, Math.round(avgs[2][1] / avgs[0][1] * 100) / 100)
-  t.match(body.performance_analysis.recommendations[1], /^Performance difference: [0-9.]+x between fastest and slowest$/)
+  const label: Record<string, string> = { direct_onnx: 'Direct ONNX', tensorflow_serving: 'TensorFlow Serving', triton_inference: 'Triton' }
+  const r2 = (x: number) => Math.round(x * 100) / 100
+  t.equal(body.performance_analysis.recommendations[0], `${label[avgs[0][0]]} answered fastest in this run: ${r2(avgs[0][1])} ms mean, against ${avgs.slice(1).map(([n, x]) => `${label[n]} ${r2(x)} ms`).join(', ')}`)
+  t.equal(body.performance_analysis.recommendations[1], `Performance difference: ${(avgs[2][1] / avgs[0][1]).toFixed(1)}x between fastest and slowest`)
 })
 
 t.test('down or unset servers: 503 naming them, the fallback, and unavailable methods', async (t) => {
@@ -103,7 +106,10 @@ t.test('down or unset servers: 503 naming them, the fallback, and unavailable me
   t.same(cmp.serving_methods.tensorflow_serving, { available: false, infrastructure: 'tensorflow_serving', reason: 'TF Serving is not configured: set TF_SERVING_URL or TF_SERVING_GRPC_URL' })
   t.match(cmp.serving_methods.triton_inference, { available: false, infrastructure: 'triton_inference_server', reason: /^Triton is unavailable: ECONNREFUSED/ })
   t.match(cmp.performance_analysis, { fastest_method: 'direct_onnx', slowest_method: 'direct_onnx', speedup_factor: 1 })
-  t.match(cmp.performance_analysis.recommendations, ['Direct ONNX is fastest for single requests with minimal overhead', 'Not compared (unavailable): tensorflow_serving, triton_inference'])
+  t.same(cmp.performance_analysis.recommendations, [
+    `Only Direct ONNX answered (${Math.round(cmp.serving_methods.direct_onnx.average_response_time_ms * 100) / 100} ms mean): nothing to compare it with; configure another serving method to rank them`,
+    'Not compared (unavailable): tensorflow_serving, triton_inference'
+  ])
 
   const bad = await fallback.inject({ method: 'POST', url: '/api/v1/classify-triton', payload: { ...VERSICOLOR, extra: 1 } })
   t.equal(bad.statusCode, 400)
