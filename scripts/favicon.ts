@@ -2,7 +2,8 @@
 // binary in git can be rebuilt and reviewed. 16x16 and 32x32 images, 32-bit BMP entries, ~5 KB.
 // Usage: npx tsx scripts/favicon.ts
 import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { projectRoot } from '../services/lib/project-root.js'
 
 type Rgba = [number, number, number, number]
@@ -44,22 +45,30 @@ function bmp (size: number): Buffer {
   return Buffer.concat([header, pixels, mask])
 }
 
-const images = [16, 32].map((size) => ({ size, data: bmp(size) }))
-const dir = Buffer.alloc(6 + 16 * images.length)
-dir.writeUInt16LE(0, 0)
-dir.writeUInt16LE(1, 2) // type 1: icon
-dir.writeUInt16LE(images.length, 4)
-let offset = dir.length
-for (const [i, { size, data }] of images.entries()) {
-  const e = 6 + i * 16
-  dir.writeUInt8(size, e)
-  dir.writeUInt8(size, e + 1)
-  dir.writeUInt16LE(1, e + 4)
-  dir.writeUInt16LE(32, e + 6)
-  dir.writeUInt32LE(data.length, e + 8)
-  dir.writeUInt32LE(offset, e + 12)
-  offset += data.length
+/** The icon file: an ICO directory and its two BMP images. */
+export function drawFavicon (): Buffer {
+  const images = [16, 32].map((size) => ({ size, data: bmp(size) }))
+  const dir = Buffer.alloc(6 + 16 * images.length)
+  dir.writeUInt16LE(0, 0)
+  dir.writeUInt16LE(1, 2) // type 1: icon
+  dir.writeUInt16LE(images.length, 4)
+  let offset = dir.length
+  for (const [i, { size, data }] of images.entries()) {
+    const e = 6 + i * 16
+    dir.writeUInt8(size, e)
+    dir.writeUInt8(size, e + 1)
+    dir.writeUInt16LE(1, e + 4)
+    dir.writeUInt16LE(32, e + 6)
+    dir.writeUInt32LE(data.length, e + 8)
+    dir.writeUInt32LE(offset, e + 12)
+    offset += data.length
+  }
+  return Buffer.concat([dir, ...images.map((i) => i.data)])
 }
-const out = join(projectRoot, 'web', 'favicon.ico')
-writeFileSync(out, Buffer.concat([dir, ...images.map((i) => i.data)]))
-console.log(`wrote ${out} (${offset} bytes)`)
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = join(projectRoot, 'web', 'favicon.ico')
+  const ico = drawFavicon()
+  writeFileSync(out, ico)
+  console.log(`wrote ${out} (${ico.length} bytes)`)
+}

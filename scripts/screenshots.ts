@@ -2,19 +2,22 @@
 // temporary data directory, sends it some traffic (classifications, seed 002's /predict, a shifted
 // stream with one outlier for the drift page), and photographs each page with Debian's Chromium
 // (playwright-core; no browser is downloaded). Writes docs/images/dashboard-<page>.png.
-// Usage: npx tsx scripts/screenshots.ts
+// Usage: npx tsx scripts/screenshots.ts [output directory]
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { buildApp } from '../app.js'
 import { projectRoot } from '../services/lib/project-root.js'
 
-const out = join(projectRoot, 'docs', 'images')
 const ADMIN_TOKEN = 'screenshot-admin-token-0001'
+export const PAGES = ['predict', 'models', 'drift', 'chat', 'health'] as const
 
-async function main () {
+/** Photographs each page into `out`; answers each file's path and size in bytes. */
+export async function takeScreenshots (out: string): Promise<Array<{ page: string, path: string, bytes: number }>> {
   await mkdir(out, { recursive: true })
+  const written: Array<{ page: string, path: string, bytes: number }> = []
   const data = await mkdtemp(join(tmpdir(), 'gw-shots-'))
   const app = await buildApp({ env: { LOG_LEVEL: 'silent', GRPC_PORT: '0', DATA_DIR: data, DRIFT_MIN_SAMPLES: '10', ADMIN_TOKEN, PLUGIN_TIMEOUT_MS: '120000' }, logger: false })
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })
@@ -33,7 +36,7 @@ async function main () {
     const shot = async (name: string) => {
       const path = join(out, `dashboard-${name}.png`)
       await page.screenshot({ path, fullPage: true })
-      console.log(`${path}: ${Math.round((await stat(path)).size / 1024)} KB`)
+      written.push({ page: name, path, bytes: (await stat(path)).size })
     }
 
     await page.goto(`${base}/#predict`)
@@ -70,6 +73,9 @@ async function main () {
     await app.close()
     await rm(data, { recursive: true, force: true })
   }
+  return written
 }
 
-await main()
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const { path, bytes } of await takeScreenshots(process.argv[2] ?? join(projectRoot, 'docs', 'images'))) console.log(`${path}: ${Math.round(bytes / 1024)} KB`)
+}

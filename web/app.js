@@ -349,7 +349,11 @@ async function loadCache () {
     const r = await api('/api/v1/cache/stats')
     show($('#cache-status'), `Exact hit ratio ${(r.exact.hit_ratio * 100).toFixed(1)} % (${r.exact.hits} hits, ${r.exact.misses} misses); semantic hit ratio ${(r.semantic.hit_ratio * 100).toFixed(1)} % (${r.semantic.hits} hits); ${r.overall.latency_saved_ms} ms saved`, 'ok')
     const bins = r.semantic.similarity_histogram ?? []
-    barChart('cache-chart', bins.map((b) => `${b.from}–${b.to}`), bins.map((b) => b.count), 'semantic lookups by best similarity')
+    const lookups = bins.reduce((a, b) => a + b.count, 0)
+    // An empty histogram is said in words rather than drawn as an empty chart.
+    $('#cache-note').textContent = lookups === 0 ? 'No semantic lookups yet: the histogram of best similarities appears after the first LLM prompt.' : `${lookups} semantic lookups by the best similarity found:`
+    $('#cache-chart-box').hidden = lookups === 0
+    if (lookups > 0) barChart('cache-chart', bins.map((b) => `${b.from}–${b.to}`), bins.map((b) => b.count), 'semantic lookups by best similarity')
   } catch (err) {
     show($('#cache-status'), `Cache statistics: ${err.message}`, 'error')
   }

@@ -188,6 +188,10 @@ t.test('Cache, Serving and Chat pages show data or say plainly what is missing',
   await page.goto(`${base}/#cache`)
   await page.locator('#cache-status').filter({ hasText: 'hit ratio' }).waitFor()
   t.match(await page.locator('#cache-status').textContent(), new RegExp(`^Exact hit ratio ${(stats.exact.hit_ratio * 100).toFixed(1)} % \\(${stats.exact.hits} hits, ${stats.exact.misses} misses\\)`))
+  const lookups = (stats.semantic.similarity_histogram as Array<{ count: number }>).reduce((a, b) => a + b.count, 0)
+  t.equal(lookups, 0, 'no Ollama here: no semantic lookup')
+  t.equal(await page.locator('#cache-chart-box').isHidden(), true, 'no empty chart')
+  t.equal(await page.locator('#cache-note').textContent(), 'No semantic lookups yet: the histogram of best similarities appears after the first LLM prompt.')
   await page.screenshot({ path: join(shots, 'cache.png'), fullPage: true })
 
   await page.goto(`${base}/#serving`)
