@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { projectRoot } from '../../services/lib/project-root.js'
 import { freePort } from '../../bench/lib.js'
 import { buildTestApp, SETOSA } from '../helpers/app.js'
+import { startOllamaDouble } from '../helpers/ollama-double.js'
 
 const shots = join(projectRoot, 'test', 'artifacts', 'screenshots')
 let browser: Browser
@@ -112,6 +113,14 @@ t.test('Predict: the form adapts to the chosen model, shows no gap before a resu
   t.same([...bytes.subarray(0, 6)], [0, 0, 1, 0, 2, 0], 'an ICO header with two images')
   t.same(external, [], 'no request leaves the gateway (all assets local)')
   t.same(consoleErrors, [], 'no console error or page error')
+
+  // The error state: a value outside the model's bounds is the API's 400, shown in words naming the field; no stale chart.
+  await page.getByLabel('Sepal length').fill('31')
+  await page.getByRole('button', { name: 'Classify' }).click()
+  await page.locator('#iris-result.status-error').waitFor()
+  t.equal(await page.locator('#iris-result').textContent(), "Classification failed: Model 'iris_mlp' expects sepal_length within [0, 30] cm; row 0 has 31")
+  t.equal(await page.locator('#iris-chart-box').isHidden(), true)
+  t.same(consoleErrors, ['Failed to load resource: the server responded with a status of 400 (Bad Request) /api/v1/classify?model=iris_mlp'], 'only the browser\'s note of the 400')
 })
 
 t.test('Drift: a shifted stream shows the verdict, per-feature scores and histograms; one outlier does not flatten the axis', async (t) => {
@@ -258,4 +267,22 @@ t.test('Models: which version answers by default, which registry alias a version
   t.same(version, ['simple_classifier', '1', expected.stage, Object.entries(expected.metrics as Record<string, number>).map(([k, x]) => `${k}=${Number(x.toFixed(4))}`).join(', '), 'production', 'as simple_classifier@registry (alias production)'])
   await page.screenshot({ path: join(shots, 'models.png'), fullPage: true })
   t.same(consoleErrors, [], 'no console error or page error')
+})
+
+t.test('Chat: an answer that fails mid-stream keeps what arrived and says it was cut short (fault injected by the Ollama double)', async (t) => {
+  const ollama = await startOllamaDouble(t)
+  ollama.mode.kind = 'error-mid-stream'
+  const { app, base, page, consoleErrors } = await open(t, { OLLAMA_URL: ollama.url })
+  t.ok(app.hasRoute({ method: 'POST', url: '/api/v1/chat' }))
+  await page.goto(`${base}/#chat`)
+  await page.getByLabel('Message').fill('Hello there')
+  await page.getByRole('button', { name: 'Send' }).click()
+  await page.locator('#chat-status').filter({ hasText: /Done|failed/ }).waitFor()
+  const log = await page.locator('#chat-log li').allTextContents()
+  t.equal(log.length, 3, log.join(' | '))
+  t.equal(log[0], 'You: Hello there')
+  t.match(log[1], /^Assistant: \S/, 'the tokens that arrived stay')
+  t.match(log[2], /^Answer cut short: .*the model failed to generate a response/)
+  t.match(await page.locator('#chat-status').textContent(), /^Chat failed: .*the model failed to generate a response/)
+  t.same(consoleErrors, [], 'the stream itself answered 200: no console error')
 })
