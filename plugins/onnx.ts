@@ -59,6 +59,9 @@ export default fp(async function onnxPlugin (fastify) {
       version: m.version,
       default: store.defaultVersion(m.name) === m.version,
       loaded: true,
+      // What a client form needs to call this version (the dashboard builds its Predict form from it).
+      features: m.featureNames,
+      classes: m.classes,
       queue_depth: m.batcher.queueDepth,
       inflight: m.batcher.inflight,
       batching: m.batcher.stats.executions > 0 ? { requests: m.batcher.stats.requests, executions: m.batcher.stats.executions } : undefined

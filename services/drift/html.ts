@@ -36,14 +36,33 @@ export function renderDriftHtml (report: DriftReport, reference: ReferenceData, 
 `
 }
 
-/** Shares per bin over the combined range, so both histograms are on the same axis. */
+export interface ChartAxis { lo: number, hi: number, below: number, above: number }
+
+/**
+ * The x axis of a histogram: the 1st to 99th percentile of the values (nearest rank, so one extreme
+ * value cannot drag the bound towards itself) widened by a quarter of that span on each side, and
+ * never beyond the data. One outlier then no longer squeezes every other value into one bin; the
+ * values left outside are counted so the chart says how many it does not show.
+ */
+export function chartAxis (values: number[]): ChartAxis {
+  const sorted = Float64Array.from(values).sort()
+  const n = sorted.length
+  if (n === 0) return { lo: -0.5, hi: 0.5, below: 0, above: 0 }
+  const [qlo, qhi] = [sorted[Math.ceil(0.01 * (n - 1))], sorted[Math.floor(0.99 * (n - 1))]]
+  const margin = (qhi - qlo) * 0.25
+  let [lo, hi] = [Math.max(sorted[0], qlo - margin), Math.min(sorted[n - 1], qhi + margin)]
+  if (lo === hi) { lo -= 0.5; hi += 0.5 }
+  let [below, above] = [0, 0]
+  for (const x of sorted) { if (x < lo) below++; else if (x > hi) above++ }
+  return { lo, hi, below, above }
+}
+
+/** Shares per bin over the shared (clipped) axis, so both histograms are on the same scale. */
 function featureSvg (name: string, ref: number[], cur: number[]): string {
   if (cur.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(name)}: no current data"><text x="${PAD}" y="${H / 2}">no current data</text></svg>`
-  let lo = Infinity
-  let hi = -Infinity
-  for (const xs of [ref, cur]) for (const x of xs) { if (x < lo) lo = x; if (x > hi) hi = x }
-  if (lo === hi) { lo -= 0.5; hi += 0.5 }
+  const { lo, hi, below, above } = chartAxis([...ref, ...cur])
   const edges = Array.from({ length: BINS + 1 }, (_, i) => i === BINS ? hi : lo + (hi - lo) * i / BINS)
+  // Shares of all values, outliers included: bars of a clipped chart do not pretend the outliers are not there.
   const shares = (xs: number[]) => histogram(xs, edges).map((c) => c / xs.length)
   const [r, c] = [shares(ref), shares(cur)]
   const top = Math.max(...r, ...c, 1e-9)
@@ -53,9 +72,12 @@ function featureSvg (name: string, ref: number[], cur: number[]): string {
     return `<rect x="${(PAD + i * bw + offset).toFixed(1)}" y="${(H - PAD - h).toFixed(1)}" width="${(bw / 2 - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${colour}"><title>${label} [${edges[i].toFixed(2)}, ${edges[i + 1].toFixed(2)}): ${(v * 100).toFixed(1)} %</title></rect>`
   }
   const bars = [...r.map((v, i) => bar(v, i, 0, COLOURS.reference, 'reference')), ...c.map((v, i) => bar(v, i, bw / 2, COLOURS.current, 'current'))]
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(name)} histogram, reference vs current">` +
+  const outside = below + above
+  const note = outside === 0 ? '' : `${outside} ${outside === 1 ? 'value' : 'values'} outside the axis (${below} below ${lo.toFixed(2)}, ${above} above ${hi.toFixed(2)})`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(name)} histogram, reference vs current${note === '' ? '' : `; ${note}`}" data-axis-min="${lo}" data-axis-max="${hi}" data-outside-below="${below}" data-outside-above="${above}">` +
     `<line x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}" stroke="#999"/>${bars.join('')}` +
-    `<text x="${PAD}" y="${H - 8}" font-size="11">${lo.toFixed(2)}</text><text x="${W - PAD}" y="${H - 8}" font-size="11" text-anchor="end">${hi.toFixed(2)}</text></svg>`
+    (note === '' ? '' : `<text class="outside" x="${W - PAD}" y="14" font-size="11" text-anchor="end" fill="#9a6700">${note}</text>`) +
+    `<text x="${PAD}" y="${H - 8}" font-size="11">${lo.toFixed(2)}</text><text x="${W / 2}" y="${H - 8}" font-size="11" text-anchor="middle">${((lo + hi) / 2).toFixed(2)}</text><text x="${W - PAD}" y="${H - 8}" font-size="11" text-anchor="end">${hi.toFixed(2)}</text></svg>`
 }
 
 function barsSvg (name: string, classes: string[], ref: number[], cur: number[]): string {

@@ -40,6 +40,7 @@ t.test('loads every version, serves the highest by default, refuses a file whose
   t.equal(p.probabilities.length, 6)
   const health = await app.health.report()
   t.equal(health.onnx.status, 'degraded')
+  t.match((health.onnx as unknown as { models: unknown[] }).models[0], { name: 'iris', version: '1', default: false, features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], classes: ['setosa', 'versicolor', 'virginica'] })
 })
 
 t.test('setDefault, unload and close release sessions', async (t) => {
