@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real and is missing on this machine: Debian's redis-server,
-# prometheus and chromium, a project-local Python virtualenv (.venv) with the test peers, and a real
+# prometheus and chromium, a project-local Python virtualenv (.venv) with the test peers, a second one
+# (.venv-tf) with TensorFlow for the SavedModel export, and a real
 # Ollama with its models (scripts/ollama-setup.sh; a failure there fails the test run).
 # Safe to run repeatedly: it only installs what is absent or changed.
 set -euo pipefail
@@ -27,5 +28,8 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/pip install -q --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
 fi
+
+. scripts/lib/tf-venv.sh
+ensure_tf_venv
 bash scripts/ollama-setup.sh
 echo "setup: test environment ready"
