@@ -119,6 +119,7 @@ def versions(folder):
 def write_version(model_path, target):
     """Saves next to the target, then renames: TF Serving polls the folder and must never see a half-written version."""
     module = OnnxModule(onnx.load(model_path))
+    os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = os.path.join(os.path.dirname(target), f'.tmp-{os.path.basename(target)}')
     shutil.rmtree(tmp, ignore_errors=True)
     tf.saved_model.save(module, tmp, signatures={'serving_default': module.serve})
@@ -168,15 +169,15 @@ def main():
         sources = dict(m.split('=', 1) for m in args.model)
     out = os.path.abspath(args.out)
     manifest = {'tensorflow': tf.__version__, 'onnx': onnx.__version__, 'models': {}}
+    found = {name: versions(folder) for name, folder in sources.items()}
+    for name, folder in sources.items():
+        if not found[name]:
+            sys.exit(f'export: no <version>/model.onnx under {folder}')
     for name, folder in sources.items():
         entry = {'versions': {}, 'labels': {}}
-        found = versions(folder)
-        if not found:
-            sys.exit(f'export: no <version>/model.onnx under {folder}')
-        for version in found:
+        for version in found[name]:
             source = f'{folder}/{version}/model.onnx'
             target = os.path.join(out, name, version)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
             write_version(os.path.join(ROOT, source), target)
             entry['versions'][version] = {'source': source, 'onnx_sha256': sha256(os.path.join(ROOT, source))}
             print(f'export: {source} -> {os.path.relpath(target, ROOT)}', file=sys.stderr)

@@ -3,6 +3,7 @@
 // TensorFlow, answer as onnxruntime does on the same ONNX models (within 1e-5); saved_model_cli
 // shows the serving_default signature the gateway's TF Serving client uses (input float_input,
 // output probabilities); an ONNX op with no translation is refused by name.
+import { readdirSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -14,6 +15,9 @@ import { HOLDOUT_SEED, syntheticData } from '../../services/training/retrain/sim
 import { runTf, tfBin, tfPython } from '../helpers/python-tf.js'
 
 interface Run { dir: string, inputs: Record<string, [string, Array<number | null>]>, outputs: Record<string, unknown> }
+
+// Every step starts TensorFlow (20-45 s each on a loaded machine): the file needs more than tap's 300 s.
+t.setTimeout(900_000)
 
 const EXPORT = join(projectRoot, 'scripts/export-savedmodel.sh')
 const committed = (model: string) => join(projectRoot, 'models/tf', model, '1')
@@ -99,10 +103,8 @@ t.test('saved_model_cli shows the serving_default signature the gateway sends an
     ['iris_mlp', { float_input: 'DT_FLOAT (-1, 4)' }, { label: 'DT_INT64 (-1)', probabilities: 'DT_FLOAT (-1, 3)' }],
     ['simple_classifier', { float_input: 'DT_FLOAT (-1, 2)' }, { probabilities: 'DT_FLOAT (-1, 1)' }]
   ] as const) {
-    const tags = await runTf(cli, ['show', '--dir', committed(model)])
-    t.match(tags.stdout, /tag-sets in the SavedModel:\s*\n\s*serve\s*$/m, `${model}: one tag-set, serve`)
     const { stdout } = await runTf(cli, ['show', '--dir', committed(model), '--tag_set', 'serve', '--signature_def', 'serving_default'])
-    t.same(signature(stdout), { inputs, outputs, method: 'tensorflow/serving/predict' }, `${model}: ${stdout}`)
+    t.same(signature(stdout), { inputs, outputs, method: 'tensorflow/serving/predict' }, `${model}: serving_default as saved_model_cli shows it`)
   }
 })
 
@@ -112,10 +114,5 @@ t.test('an ONNX model with an op that has no TensorFlow translation is refused b
   t.ok(err, 'the export fails')
   t.equal(err?.code, 1)
   t.match(err?.stderr, /ValueError: ONNX op ai\.onnx\.ml\.TreeEnsembleClassifier has no TensorFlow translation here/)
-  const bad = await runTf('bash', [EXPORT, '--out', out, '--model', 'models/iris']).then(() => null, (e: Error & { code: number, stderr: string }) => e)
-  t.equal(bad?.code, 2)
-  t.match(bad?.stderr, /--model takes NAME=FOLDER/)
-  const none = await runTf('bash', [EXPORT, '--out', out, '--model', 'x=models/none']).then(() => null, (e: Error & { code: number, stderr: string }) => e)
-  t.equal(none?.code, 1)
-  t.match(none?.stderr, /export: no <version>\/model\.onnx under models\/none/)
+  t.same(readdirSync(out), [], 'nothing half-written is left behind')
 })
