@@ -15,6 +15,7 @@ Writes, under --out (default models/tf):
 Usage: .venv-tf/bin/python scripts/export_savedmodel.py [--out DIR] [--base-path /models] [--model NAME=FOLDER ...]
 """
 import argparse
+import filecmp
 import hashlib
 import json
 import os
@@ -116,6 +117,15 @@ def versions(folder):
     return sorted(found, key=int)
 
 
+MODEL_FILES = ['saved_model.pb', 'variables/variables.index', 'variables/variables.data-00000-of-00001']
+
+
+def same_model(a, b):
+    """The graph and the variables are byte-identical (the export is deterministic for a given TensorFlow)."""
+    files = [os.path.join(a, f) for f in MODEL_FILES] + [os.path.join(b, f) for f in MODEL_FILES]
+    return all(os.path.isfile(f) for f in files) and all(filecmp.cmp(os.path.join(a, f), os.path.join(b, f), shallow=False) for f in MODEL_FILES)
+
+
 def write_version(model_path, target):
     """Saves next to the target, then renames: TF Serving polls the folder and must never see a half-written version."""
     module = OnnxModule(onnx.load(model_path))
@@ -123,11 +133,17 @@ def write_version(model_path, target):
     tmp = os.path.join(os.path.dirname(target), f'.tmp-{os.path.basename(target)}')
     shutil.rmtree(tmp, ignore_errors=True)
     tf.saved_model.save(module, tmp, signatures={'serving_default': module.serve})
+    if same_model(tmp, target):
+        # Same bytes (only fingerprint.pb's random uuid would change): keep the existing version, so
+        # git and a polling TF Serving see no change.
+        shutil.rmtree(tmp)
+        return False
     old = os.path.join(os.path.dirname(target), f'.old-{os.path.basename(target)}')
     if os.path.exists(target):
         os.rename(target, old)
     os.rename(tmp, target)
     shutil.rmtree(old, ignore_errors=True)
+    return True
 
 
 def labels(folder, exported):
@@ -178,9 +194,9 @@ def main():
         for version in found[name]:
             source = f'{folder}/{version}/model.onnx'
             target = os.path.join(out, name, version)
-            write_version(os.path.join(ROOT, source), target)
+            written = write_version(os.path.join(ROOT, source), target)
             entry['versions'][version] = {'source': source, 'onnx_sha256': sha256(os.path.join(ROOT, source))}
-            print(f'export: {source} -> {os.path.relpath(target, ROOT)}', file=sys.stderr)
+            print(f'export: {source} -> {os.path.relpath(target, ROOT)}{"" if written else " (unchanged)"}', file=sys.stderr)
         entry['labels'] = labels(folder, entry['versions'])
         # Versions no longer in the source are removed, so TF Serving does not keep serving them.
         for stale in os.listdir(os.path.join(out, name)):

@@ -1,5 +1,5 @@
 // `npm run export:savedmodel`, checked by TensorFlow itself (.venv-tf): a fresh export equals the
-// committed models/tf (config and manifest); the committed and the fresh SavedModels, loaded by
+// committed models/tf (config, manifest, graph and variable bytes); the committed and the fresh SavedModels, loaded by
 // TensorFlow, answer as onnxruntime does on the same ONNX models (within 1e-5); saved_model_cli
 // shows the serving_default signature the gateway's TF Serving client uses (input float_input,
 // output probabilities); an ONNX op with no translation is refused by name.
@@ -51,6 +51,12 @@ t.test('a fresh export equals the committed one and, loaded by TensorFlow, match
   const manifest = JSON.parse(await readFile(join(projectRoot, 'models/tf/manifest.json'), 'utf8')) as { models: unknown }
   t.same(fresh.models, manifest.models, 'the committed manifest is what an export of the current ONNX files writes (else run npm run export:savedmodel)')
   t.equal(await readFile(join(out, 'models.config'), 'utf8'), await readFile(join(projectRoot, 'models/tf/models.config'), 'utf8'), 'models.config is current')
+  // The export is deterministic for the pinned TensorFlow: only fingerprint.pb carries a random uuid.
+  for (const model of ['iris_mlp', 'simple_classifier']) {
+    for (const file of ['saved_model.pb', 'variables/variables.index', 'variables/variables.data-00000-of-00001']) {
+      t.ok((await readFile(join(out, model, '1', file))).equals(await readFile(join(committed(model), file))), `${model}/1/${file}: the committed bytes are a fresh export's`)
+    }
+  }
 
   const cases = [
     { dir: committed('iris_mlp'), rows: iris },
