@@ -63,7 +63,7 @@ t.test('models.config lists every exported model; each base path holds numbered 
       }
     }
     // A label must name a version TF Serving loads, or it refuses to start (reference A10).
-    const labels = Object.fromEntries((c.version_labels ?? []).map((l) => [msg(l).key[0], String(msg(l).value[0])]))
+    const labels: Record<string, string> = Object.fromEntries((c.version_labels ?? []).map((l) => [msg(l).key[0], String(msg(l).value[0])]))
     t.same(labels, manifest.models[name].labels)
     for (const [label, v] of Object.entries(labels)) {
       t.match(label, /^[a-zA-Z0-9_]+$/)
