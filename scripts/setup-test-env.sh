@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real and is missing on this machine: Debian's redis-server,
 # prometheus, chromium and shellcheck, a project-local Python virtualenv (.venv) with the test peers,
-# the Go validators of deploy/ and .github/ (kubeconform, actionlint, built into .cache/bin), and a
-# real Ollama with its models (scripts/ollama-setup.sh; a failure there fails the test run).
+# a second one (.venv-tf) with TensorFlow for the SavedModel export, the Go validators of deploy/ and
+# .github/ (kubeconform, actionlint, built into .cache/bin), and a real Ollama with its models
+# (scripts/ollama-setup.sh; a failure there fails the test run).
 # Safe to run repeatedly: it only installs what is absent or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,5 +46,8 @@ go_tool () { # name module@version
 go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
 
+
+. scripts/lib/tf-venv.sh
+ensure_tf_venv
 bash scripts/ollama-setup.sh
 echo "setup: test environment ready"
