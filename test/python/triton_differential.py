@@ -12,7 +12,9 @@ the server's; with it every inference asks for both outputs by name (MLServer an
 "predict" otherwise), so the run against the gateway passes the identity mapping.
 """
 import json
+import os
 import sys
+import threading
 
 import numpy as np
 import tritonclient.grpc as grpcclient
@@ -76,11 +78,25 @@ out["http_json_classification"] = call(lambda: classes(h.infer(model, http_input
 out["grpc_classification"] = call(lambda: classes(g.infer(model, grpc_inputs(rows), outputs=[grpcclient.InferRequestedOutput(P, class_count=2)])))
 
 answers = []
-g.start_stream(callback=lambda result, error: answers.append((result, error)))
-g.async_stream_infer(model, grpc_inputs(rows[:1]), request_id="a", outputs=grpc_outputs())
-g.async_stream_infer(model, grpc_inputs(rows[:, :3].copy()), request_id="b", outputs=grpc_outputs())
-g.async_stream_infer(model, grpc_inputs(rows[1:]), request_id="c", outputs=grpc_outputs())
-g.stop_stream()
+
+
+def stream():
+    gs.start_stream(callback=lambda result, error: answers.append((result, error)))
+    gs.async_stream_infer(model, grpc_inputs(rows[:1]), request_id="a", outputs=grpc_outputs())
+    gs.async_stream_infer(model, grpc_inputs(rows[:, :3].copy()), request_id="b", outputs=grpc_outputs())
+    gs.async_stream_infer(model, grpc_inputs(rows[1:]), request_id="c", outputs=grpc_outputs())
+    gs.stop_stream()
+
+
+# A server that fails the whole stream (MLServer without predict_stream) leaves tritonclient's
+# stop_stream() waiting for ever (its response thread blocks in debug_error_string): the stream runs
+# on its own client and thread, 60 s at most, and the process ends with os._exit.
+gs = grpcclient.InferenceServerClient(grpc_url)
+worker = threading.Thread(target=stream, daemon=True)
+worker.start()
+worker.join(60)
+if worker.is_alive():
+    answers.append((None, InferenceServerException("the stream did not close within 60 s", status="StatusCode.DEADLINE_EXCEEDED")))
 out["grpc_stream"] = [{"error": "in-stream"} if error is not None else {"ok": values(result), "id": result.get_response().id} for result, error in answers]
 if names:  # the stream's own failure (a server without ModelStreamInfer), as the other calls report theirs
     out["grpc_stream_errors"] = [call(lambda error=error: reraise(error)) for _, error in answers if error is not None]
@@ -112,3 +128,5 @@ out["after_reload"] = call(lambda: values(g.infer(model, grpc_inputs(rows), outp
 h.close()
 g.close()
 json.dump(out, sys.stdout)
+sys.stdout.flush()
+os._exit(0)
