@@ -21,7 +21,7 @@ declare module 'fastify' {
 }
 
 export default fp(async function servingPlugin (fastify) {
-  const { config, onnx, tritonClient, tfServingClient, metrics } = fastify
+  const { config, onnx, inference, tritonClient, tfServingClient, metrics } = fastify
   const upstreamDuration = new Histogram({
     name: 'gateway_upstream_request_duration_seconds',
     help: 'Calls to serving upstreams (Triton, TF Serving, the gateway\'s own fronts over the network) by outcome code',
@@ -55,9 +55,11 @@ export default fp(async function servingPlugin (fastify) {
       const columns = featureColumns(model)
       checkRows(model, toRows(model, [f]), (_, c) => f[columns[c]])
     },
+    // Through the shared prediction path, like every front: the version's statistics (inference
+    // count, last inference) and the prediction log see the direct and fallback answers too.
     async local (f) {
       const model = onnx.get(config.DEFAULT_MODEL)
-      const prediction = await onnx.predict(model, toRows(model, [f]), 1)
+      const prediction = await inference.predict({ model, rows: [f], route: 'direct_onnx_runtime' })
       return { probabilities: Array.from(prediction.probabilities), version: model.version, classes: model.classes }
     },
     irisGrpc () {
@@ -83,4 +85,4 @@ export default fp(async function servingPlugin (fastify) {
     iris?.client.close()
     await v2?.client.close()
   })
-}, { name: 'serving', dependencies: ['config', 'metrics', 'onnx', 'triton-client', 'tf-serving-client', 'grpc-server'] })
+}, { name: 'serving', dependencies: ['config', 'metrics', 'onnx', 'inference', 'triton-client', 'tf-serving-client', 'grpc-server'] })

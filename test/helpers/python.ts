@@ -15,7 +15,10 @@ export function assertVenv (): void {
 /** Runs a Python script from the venv and parses the JSON it prints on stdout. */
 export async function runPythonJson<T = unknown> (script: string, args: string[] = [], opts: { timeoutMs?: number, input?: string } = {}): Promise<T> {
   assertVenv()
-  const { stdout } = await promisify(execFile)(venvPython, [script, ...args], { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, cwd: projectRoot })
+  const run = promisify(execFile)(venvPython, [script, ...args], { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, cwd: projectRoot })
+  // `input` goes to the script's stdin (closed at once otherwise, so a script reading it never waits).
+  run.child.stdin?.end(opts.input ?? '')
+  const { stdout } = await run
   return JSON.parse(stdout) as T
 }
 
