@@ -70,6 +70,8 @@ interface Window {
   /** [time, the gateway's CPU ms so far] at each sample. */
   cpu: Array<[number, number]>
   firstError?: string
+  /** Errors counted by kind: "<route kind> <status>" or "<route kind> <transport error>". */
+  kinds: Record<string, number>
 }
 
 const soak: BenchModule = async (ctx) => {
@@ -80,8 +82,13 @@ const soak: BenchModule = async (ctx) => {
   const double = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench', 'ollama-double-server.ts')], { env: { LATENCY_MS: '20' }, readyPath: '/' })
   const gateway = await startGateway({ OLLAMA_URL: double.url, DATA_DIR: scratch })
   const pool = new Pool(gateway.url, { connections: CONNECTIONS, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS })
-  const windows: Window[] = Array.from({ length: WINDOWS }, () => ({ latencies: [], byKind: { classify: [], v2: [], chat: [], drift: [] }, errors: 0, non2xx: 0, rss: [], cpu: [] }))
-  const fail = (w: Window, what: string) => { w.errors++; w.firstError ??= what }
+  const windows: Window[] = Array.from({ length: WINDOWS }, () => ({ latencies: [], byKind: { classify: [], v2: [], chat: [], drift: [] }, errors: 0, non2xx: 0, rss: [], cpu: [], kinds: {} }))
+  const fail = (w: Window, what: string) => {
+    w.errors++
+    w.firstError ??= what
+    const kind = what.split(' ').slice(0, 2).join(' ')
+    w.kinds[kind] = (w.kinds[kind] ?? 0) + 1
+  }
   let inFlight = 0
   let maxInFlight = 0
   try {
@@ -173,7 +180,7 @@ const soak: BenchModule = async (ctx) => {
       p99_ms: r2(q(lat, 0.99)),
       errors: w.errors,
       non_2xx: w.non2xx,
-      note: `RSS median ${r2(med(w.rss))} MB (max ${r2(Math.max(...w.rss))}); gateway CPU ${cpuPercent(w)} %; max ${r2(lat[lat.length - 1])} ms; ${kinds}; ${w.byKind.drift.length} drift reports (max ${r2(Math.max(0, ...w.byKind.drift))} ms)${w.firstError === undefined ? '' : `; first error: ${w.firstError}`}`
+      note: `RSS median ${r2(med(w.rss))} MB (max ${r2(Math.max(...w.rss))}); gateway CPU ${cpuPercent(w)} %; max ${r2(lat[lat.length - 1])} ms; ${kinds}; ${w.byKind.drift.length} drift reports (max ${r2(Math.max(0, ...w.byKind.drift))} ms)${w.firstError === undefined ? '' : `; errors by kind ${JSON.stringify(w.kinds)}; first error: ${w.firstError}`}`
     }
   })
   const errors = windows.reduce((n, w) => n + w.errors, 0)
