@@ -28,7 +28,7 @@ export default fp(async function swaggerPlugin (fastify) {
         securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } }
       }
     },
-    transform: ({ schema, url, route }) => ({ schema: documentRoute(schema as Record<string, unknown> | undefined, route), url })
+    transform: ({ schema, url, route }) => ({ schema: (documentRoute(schema as Record<string, unknown> | undefined, route) ?? schema) as typeof schema, url })
   })
   await fastify.register(swaggerUi, { routePrefix: '/docs' })
 }, { name: 'swagger', dependencies: ['metrics'] })
