@@ -29,6 +29,8 @@ export interface BenchRow {
 export interface Proc {
   url: string
   port: number
+  /** The process id (for /proc samples such as RSS). */
+  pid: number
   /** CPU time (user + system, ms) the process has used so far, from /proc (Linux). */
   cpuMs: () => number
   stop: () => Promise<void>
@@ -86,6 +88,7 @@ export async function startProcess (cmd: string, args: string[], opts: { env?: R
   return {
     url,
     port,
+    pid: child.pid as number,
     cpuMs: () => processCpuMs(child.pid),
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve()
@@ -143,5 +146,8 @@ export function toRow (scenario: string, target: string, connections: number, r:
   }
 }
 
-/** A bench module: runs its scenarios (starting and stopping whatever it needs) and returns rows. */
-export type BenchModule = (ctx: { durationSec: number }) => Promise<BenchRow[]>
+/**
+ * A bench module: runs its scenarios (starting and stopping whatever it needs) and returns rows.
+ * durationGiven: --duration was passed (a module with its own default length, such as soak, keeps it otherwise).
+ */
+export type BenchModule = (ctx: { durationSec: number, durationGiven?: boolean }) => Promise<BenchRow[]>

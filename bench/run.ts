@@ -1,4 +1,5 @@
 // npm run bench [-- --only classify,llm] [--duration 10]
+// The soak (10 minutes by default) runs only when named: npm run bench -- --only soak [--duration 60]
 // Builds the gateway, runs each bench module (each starts its own processes), prints one markdown
 // table and writes the rows to bench/results/.
 import { execFileSync } from 'node:child_process'
@@ -7,10 +8,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { root, type BenchModule, type BenchRow } from './lib.js'
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, duration: { type: 'string', default: '10' }, 'no-build': { type: 'boolean', default: false } } })
-const durationSec = Number(values.duration)
+const { values } = parseArgs({ options: { only: { type: 'string' }, duration: { type: 'string' }, 'no-build': { type: 'boolean', default: false } } })
+const durationSec = Number(values.duration ?? 10)
 const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts') && !['lib.ts', 'run.ts'].includes(f) && !f.includes('server') && !f.startsWith('_')).map((f) => f.slice(0, -3))
-const selected = values.only === undefined ? available : values.only.split(',')
+const selected = values.only === undefined ? available.filter((name) => name !== 'soak') : values.only.split(',')
 
 if (!values['no-build']) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
 
@@ -19,7 +20,7 @@ for (const name of selected) {
   if (!available.includes(name)) throw new Error(`no bench module "${name}" (have: ${available.join(', ')})`)
   process.stderr.write(`bench: ${name} (${durationSec}s per run)\n`)
   const mod = (await import(join(root, 'bench', `${name}.ts`))) as { default: BenchModule }
-  rows.push(...(await mod.default({ durationSec })))
+  rows.push(...(await mod.default({ durationSec, durationGiven: values.duration !== undefined })))
 }
 
 const fmt = (n: number | undefined, digits = 2) => n === undefined ? '' : Number.isInteger(n) ? String(n) : n.toFixed(digits)

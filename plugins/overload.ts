@@ -12,6 +12,7 @@ import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyRequest, RouteOptions } from 'fastify'
 import { OverloadedError, RateLimitedError } from '../services/lib/errors.js'
 import { memoryCounter, redisCounter, weightedStore } from '../services/lib/rate-limit-store.js'
+import { exemptFromOverload } from '../services/lib/openapi-statuses.js'
 
 /** Routes whose requests cost RATE_LIMIT_HEAVY_COST: expensive reports, fan-out benchmarks, training, LLM generation. */
 export function isHeavy (route: Pick<RouteOptions, 'url' | 'method' | 'schema'>): boolean {
@@ -21,7 +22,7 @@ export function isHeavy (route: Pick<RouteOptions, 'url' | 'method' | 'schema'>)
 }
 
 /** Probes and scrapes are never limited. */
-const exempt = (url: string) => /^\/(v2\/)?health(\/|$)/.test(url) || url === '/metrics'
+const exempt = exemptFromOverload
 
 export function callerKey (request: FastifyRequest): string {
   const header = request.headers['x-api-key']

@@ -1,8 +1,13 @@
 // OpenAPI document at /docs/json and the UI at /docs, built from every route's TypeBox schemas.
+// The statuses every route can answer whatever its handler does (a schema rejection, a body too large
+// or of the wrong media type, a path segment too long, the rate limit, load shedding) are added to
+// each operation here, in the route's error shape, and a streaming route's media types are listed
+// beside its JSON (`openapiStatuses`); the route's own schemas, which Fastify serializes with, stay as written.
 // https://github.com/fastify/fastify-swagger
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { documentRoute } from '../services/lib/openapi-statuses.js'
 
 export default fp(async function swaggerPlugin (fastify) {
   await fastify.register(swagger, {
@@ -22,7 +27,8 @@ export default fp(async function swaggerPlugin (fastify) {
       components: {
         securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } }
       }
-    }
+    },
+    transform: ({ schema, url, route }) => ({ schema: (documentRoute(schema as Record<string, unknown> | undefined, route) ?? schema) as typeof schema, url })
   })
   await fastify.register(swaggerUi, { routePrefix: '/docs' })
 }, { name: 'swagger', dependencies: ['metrics'] })

@@ -10,7 +10,11 @@ import { ModelInputError } from '../services/lib/errors.js'
 import { readRetrainConfig } from '../services/training/retrain/pipeline.js'
 import { ErrorSchema } from '../schemas/iris.js'
 
-const NUMBER = '^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$'
+// A decimal number within float32's range (+/-3.4e38): up to 38 integer digits without an exponent,
+// up to 8 with a positive exponent of at most 29 (any negative exponent: it only rounds towards 0).
+// ASCII classes, not \d and \s, which mean more in other regex engines (a generated client's).
+const NUMBER = '^[ \\t]*[-+]?([0-9]{1,38}(\\.[0-9]*)?|\\.[0-9]+|([0-9]{1,8}(\\.[0-9]*)?|\\.[0-9]+)[eE](-[0-9]+|\\+?[0-2]?[0-9]))[ \\t]*$'
+const FLOAT32 = { minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX }
 
 const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { registry, inference, config } = fastify
@@ -24,9 +28,9 @@ const predictRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'JSON {"instances": [[x1, x2], ...]} or application/x-www-form-urlencoded x1=..&x2=..',
       body: Type.Union([
         Type.Object({
-          instances: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), { minItems: 1, maxItems: config.MAX_BATCH_INSTANCES })
+          instances: Type.Array(Type.Array(Type.Number({ ...FLOAT32, description: 'a float32 value' }), { minItems: 2, maxItems: 2 }), { minItems: 1, maxItems: config.MAX_BATCH_INSTANCES })
         }, { additionalProperties: false }),
-        Type.Object({ x1: Type.String({ pattern: NUMBER }), x2: Type.String({ pattern: NUMBER }) }, { additionalProperties: false })
+        Type.Object({ x1: Type.String({ pattern: NUMBER, description: 'a decimal number within the float32 range' }), x2: Type.String({ pattern: NUMBER, description: 'a decimal number within the float32 range' }) }, { additionalProperties: false })
       ]),
       response: {
         200: Type.Object({ predictions: Type.Array(Type.Array(Type.Number())), model: Type.Object({ name: Type.String(), version: Type.String() }) }),

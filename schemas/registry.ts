@@ -14,9 +14,13 @@ export const ModelParamsSchema = Type.Object({ name })
 export const AliasParamsSchema = Type.Object({ name, alias })
 export const VersionParamsSchema = Type.Object({ name, version: Type.String({ pattern: '^[0-9]+$' }) })
 
-export const RegistryQuerySchema = Type.Object({
+/** The embedded registry's names (a directory each): stricter than MLflow's. */
+export const EMBEDDED_NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$'
+
+/** The classify-registry query; `embedded`: the embedded registry is the backend, whose names are stricter. */
+export const RegistryQuerySchema = (embedded = false) => Type.Object({
   model_format: Type.Optional(Type.Literal('onnx', { description: 'the gateway serves registry versions as ONNX' })),
-  model_name: Type.Optional(Type.String({ pattern: NAME, description: 'registered model (default: DEFAULT_MODEL)' })),
+  model_name: Type.Optional(Type.String({ pattern: embedded ? EMBEDDED_NAME : NAME, description: 'registered model (default: DEFAULT_MODEL)' })),
   alias: Type.Optional(Type.String({ pattern: ALIAS, description: 'serve the version this alias points at (default: production)' })),
   version: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
   stage: Type.Optional(Type.Union([Type.Literal('Staging'), Type.Literal('Production'), Type.Literal('Archived')], { description: 'deprecated: the newest version in this stage' }))

@@ -57,11 +57,14 @@ const serverRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags,
       summary: 'Models in the repository and their state (a bare JSON array); body optional: {"ready": true}',
-      body: Type.Optional(Type.Unknown({ description: '{"ready": boolean} or empty' })),
+      // What the document states; the bytes are parsed (and refused with 400) by the handler. An empty
+      // body or JSON null: every model.
+      body: Type.Union([Type.Object({ ready: Type.Optional(Type.Boolean()) }), Type.Null()], { description: '{"ready": boolean}, or empty' }),
       response: { 200: RepositoryIndexSchema, 400: V2ErrorSchema }
     }
   }, async (request) => {
-    const flag = optionalJson(request.body, 'repository index').ready
+    const raw = request.body
+    const flag = (Buffer.isBuffer(raw) && raw.toString('utf8').trim() === 'null' ? {} : optionalJson(raw, 'repository index')).ready
     if (flag !== undefined && typeof flag !== 'boolean') throw new TensorInvalidError('repository index "ready" must be a boolean')
     return kserve.repositoryIndex(flag === true)
   })

