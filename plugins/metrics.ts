@@ -55,6 +55,18 @@ export function createMetrics () {
       registers: [registry],
       collect () { for (const fn of collectors) fn() }
     }),
+    instances: new Gauge({
+      name: 'inference_instances',
+      help: 'Model instances by model, version and kind (main: the event-loop thread; worker: worker threads)',
+      labelNames: ['model', 'version', 'kind'] as const,
+      registers: [registry]
+    }),
+    instanceRestarts: new FastCounter({
+      name: 'inference_instance_restarts_total',
+      help: 'Worker-thread model instances that failed (crashed, threw or timed out) and were replaced',
+      labelNames: ['model', 'version'] as const,
+      registers: [registry]
+    }),
     /** Registers a function run before every scrape; returns its remover. */
     onCollect (fn: () => void): () => void {
       collectors.add(fn)

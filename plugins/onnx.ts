@@ -21,6 +21,7 @@ export default fp(async function onnxPlugin (fastify) {
       maxQueueSize: config.BATCH_MAX_QUEUE,
       maxQueueDelayMicros: config.BATCH_MAX_QUEUE_DELAY_MICROS
     },
+    instances: { kind: config.INSTANCE_KIND, count: config.INSTANCE_COUNT, workerThresholdMs: config.INSTANCE_WORKER_THRESHOLD_MS, runTimeoutMs: config.INSTANCE_RUN_TIMEOUT_MS },
     instrument (model, version) {
       // Children made once per loaded version; a version loaded again (hot reload) gets the same series.
       const success = metrics.inferenceTotal.labels(model, version, 'success')
@@ -28,7 +29,9 @@ export default fp(async function onnxPlugin (fastify) {
       const rows = metrics.inferenceRows.labels(model, version)
       const duration = metrics.inferenceDuration.labels(model, version)
       const batch = metrics.batchSize.labels(model, version)
+      const restarts = metrics.instanceRestarts.labels(model, version)
       return {
+        restart: () => restarts.inc(),
         success: () => success.inc(),
         failure: () => failure.inc(),
         rows: (n) => rows.inc(n),
@@ -40,8 +43,8 @@ export default fp(async function onnxPlugin (fastify) {
 
   for (const dir of await discoverModels(config.MODELS_DIR)) {
     try {
-      await store.load(dir, await readServingSettings(join(config.MODELS_DIR, dir.name)))
-      log.info({ model: dir.name, version: dir.version }, 'model loaded')
+      const { plan } = (await store.load(dir, await readServingSettings(join(config.MODELS_DIR, dir.name)))).instances
+      log.info({ model: dir.name, version: dir.version, instances: plan }, 'model loaded')
     } catch (err) {
       // One bad model must not stop the others; it is reported by /health and by requests for it.
       log.error({ model: dir.name, version: dir.version, err }, 'model failed to load')
@@ -50,7 +53,11 @@ export default fp(async function onnxPlugin (fastify) {
 
   const removeCollector = metrics.onCollect(() => {
     metrics.queueDepth.reset()
-    for (const m of store.list()) metrics.queueDepth.labels(m.name, m.version).set(m.batcher.queueDepth)
+    metrics.instances.reset()
+    for (const m of store.list()) {
+      metrics.queueDepth.labels(m.name, m.version).set(m.batcher.queueDepth)
+      metrics.instances.labels(m.name, m.version, m.instances.plan.kind).set(m.instances.plan.count)
+    }
   })
 
   health.register('onnx', () => {
@@ -64,6 +71,7 @@ export default fp(async function onnxPlugin (fastify) {
       classes: m.classes,
       queue_depth: m.batcher.queueDepth,
       inflight: m.batcher.inflight,
+      instances: { kind: m.instances.plan.kind, count: m.instances.plan.count, source: m.instances.plan.source, probe_ms: m.instances.plan.probeMs, restarts: m.instances.pool?.restarts ?? 0 },
       batching: m.batcher.stats.executions > 0 ? { requests: m.batcher.stats.requests, executions: m.batcher.stats.executions } : undefined
     }))
     const failed = store.failures().map((f) => ({ ...f, loaded: false }))

@@ -23,6 +23,10 @@ export const ConfigSchema = Type.Object({
   BATCH_MAX_QUEUE: Type.Integer({ default: 2048, minimum: 1, description: 'most requests waiting per model; beyond it 503' }),
   BATCH_MAX_QUEUE_DELAY_MICROS: Type.Integer({ default: 0, minimum: 0, description: 'wait this long for a batch to fill (0: never wait)' }),
   ORT_INTRA_OP_THREADS: Type.Integer({ default: 1, minimum: 0, description: 'onnxruntime threads per session (0: its default)' }),
+  INSTANCE_KIND: StringEnum(['auto', 'main', 'worker'], { default: 'auto', description: 'where models run unless their serving.json says: main thread, worker threads, or auto (worker when a probe batch takes at least INSTANCE_WORKER_THRESHOLD_MS)' }),
+  INSTANCE_COUNT: Type.Integer({ default: 1, minimum: 1, maximum: 64, description: 'worker-thread instances per worker-kind model unless its serving.json says (each runs ORT_INTRA_OP_THREADS threads)' }),
+  INSTANCE_WORKER_THRESHOLD_MS: Type.Number({ default: 5, minimum: 0, description: 'auto kind: a model whose BATCH_MAX_SIZE-row probe batch takes at least this (median of 3 runs at load) runs on worker threads' }),
+  INSTANCE_RUN_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 100, description: 'a worker instance that has not answered a batch by then is replaced; its requests get 503' }),
   ADMIN_TOKEN: Type.String({ default: '', description: 'bearer token of the admin routes, at least 16 characters; empty: admin routes answer 403' }),
   // HTTP server timeouts and the drain on SIGTERM (issue 13)
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 1000, description: 'a client must have sent its whole request (headers and body) within this; else 408 and the socket is closed' }),

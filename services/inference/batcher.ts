@@ -12,8 +12,11 @@ export interface OutputTensor {
 
 export type Outputs = Record<string, OutputTensor>
 
-/** Runs one batch: `input` holds `rows` rows of `rowWidth` values, row-major. */
-export type BatchExecutor = (input: Float32Array, rows: number) => Promise<Outputs>
+/**
+ * Runs one batch: `input` holds `rows` rows of `rowWidth` values, row-major. `owned` is true when the
+ * batcher built `input` itself (so the executor may move it to another thread), false for a caller's array.
+ */
+export type BatchExecutor = (input: Float32Array, rows: number, owned: boolean) => Promise<Outputs>
 
 export interface BatcherOptions {
   name: string
@@ -22,7 +25,7 @@ export interface BatcherOptions {
   maxBatchSize: number
   maxQueueSize: number
   maxQueueDelayMicros: number
-  /** Concurrent runs allowed; 1 gives the largest batches. */
+  /** Concurrent runs allowed (the model's instances); 1 gives the largest batches. */
   maxInflight?: number
   now?: () => number
 }
@@ -54,13 +57,13 @@ export function createBatcher (execute: BatchExecutor, opts: BatcherOptions) {
   let timer: NodeJS.Timeout | null = null
   let onBatch: ((rows: number) => void) | null = null
 
-  async function runTimed (input: Float32Array, rows: number): Promise<Outputs> {
+  async function runTimed (input: Float32Array, rows: number, owned: boolean): Promise<Outputs> {
     const start = now()
     inflight++
     stats.executions++
     onBatch?.(rows)
     try {
-      return await execute(input, rows)
+      return await execute(input, rows, owned)
     } catch (err) {
       stats.failures++
       throw err
@@ -88,7 +91,7 @@ export function createBatcher (execute: BatchExecutor, opts: BatcherOptions) {
     const started = now()
     for (const p of batch) stats.queueNs += Math.round((started - p.enqueuedAt) * 1e6)
     const input = batch.length === 1 ? batch[0].input : concat(batch, rows, opts.rowWidth)
-    runTimed(input, rows).then((out) => {
+    runTimed(input, rows, batch.length > 1).then((out) => {
       if (batch.length === 1) return batch[0].resolve(out)
       let offset = 0
       for (const p of batch) {
@@ -126,7 +129,7 @@ export function createBatcher (execute: BatchExecutor, opts: BatcherOptions) {
     run (input: Float32Array, rows: number): Promise<Outputs> {
       stats.requests++
       stats.rows += rows
-      if (!opts.enabled) return runTimed(input, rows)
+      if (!opts.enabled) return runTimed(input, rows, false)
       if (queue.length >= opts.maxQueueSize) {
         stats.requests--
         stats.rows -= rows

@@ -4,11 +4,14 @@ import type * as ort from 'onnxruntime-node'
 import { Tensor } from 'onnxruntime-node'
 import { createBatcher, type Batcher, type Outputs } from './batcher.js'
 import { InferenceFailedError, isGatewayError, ModelLoadError, ModelNotFoundError, ModelUnavailableError, ModelVersionNotFoundError } from '../lib/errors.js'
+import { checkInstanceSettings, createWorkerPool, planInstances, probeBatchMs, type InstanceDefaults, type InstancePlan, type WorkerPool } from './instances.js'
 import { argmaxRows, openModelVersion, type ModelVersion, type ServingSettings, type VersionDir } from './onnx-models.js'
 
 export interface StoreOptions {
   sessionOptions: ort.InferenceSession.SessionOptions
   batching: { enabled: boolean, maxBatchSize: number, maxQueueSize: number, maxQueueDelayMicros: number }
+  /** Where versions run (main thread or worker threads) unless serving.json says; default: decided by the probe. */
+  instances?: InstanceDefaults
   /** Called once per version with hooks for its metrics. */
   instrument?: (name: string, version: string) => Instruments
 }
@@ -19,12 +22,16 @@ export interface Instruments {
   rows: (n: number) => void
   duration: (seconds: number) => void
   batch: (rows: number) => void
+  /** A worker instance failed and was replaced. */
+  restart?: () => void
 }
 
 export interface ServedModel extends ModelVersion {
   batcher: Batcher
   instruments: Instruments
   loadedAt: string
+  /** Where the version runs; `pool` holds its worker threads (kind worker). */
+  instances: { plan: InstancePlan, pool: WorkerPool | null }
 }
 
 export interface Prediction {
@@ -41,13 +48,14 @@ interface Entry { versions: Map<string, ServedModel>, defaultVersion: string | n
 
 const noop = () => {}
 const silent: Instruments = { success: noop, failure: noop, rows: noop, duration: noop, batch: noop }
+const AUTO: InstanceDefaults = { kind: 'auto', count: 1, workerThresholdMs: 5, runTimeoutMs: 30_000 }
 
 export function createModelStore (opts: StoreOptions) {
   const models = new Map<string, Entry>()
   const failures = new Map<string, { name: string, version: string, error: string }>()
 
   function executorFor (m: ModelVersion) {
-    const fetches = m.labelOutput === null ? [m.probabilityOutput] : [m.probabilityOutput, m.labelOutput]
+    const fetches = fetchesOf(m)
     return async (input: Float32Array, rows: number): Promise<Outputs> => {
       const result = await m.session.run({ [m.inputName]: new Tensor('float32', input, [rows, m.numFeatures]) }, fetches)
       const outputs: Outputs = {}
@@ -58,27 +66,57 @@ export function createModelStore (opts: StoreOptions) {
 
   async function load (dir: VersionDir, settings: ServingSettings = {}): Promise<ServedModel> {
     const key = `${dir.name}/${dir.version}`
-    let opened: ModelVersion
+    const instanceDefaults = opts.instances ?? AUTO
+    const maxBatchSize = settings.max_batch_size ?? opts.batching.maxBatchSize
+    let opened: ModelVersion | null = null
+    let plan: InstancePlan
+    let pool: WorkerPool | null = null
+    // Set once loaded; a restart before that has no series to count in.
+    let instruments = silent
     try {
-      opened = await openModelVersion(dir, opts.sessionOptions)
+      const instanceSettings = checkInstanceSettings(settings as Record<string, unknown>)
+      const { bytes, ...version } = await openModelVersion(dir, opts.sessionOptions)
+      opened = version
+      plan = await planInstances(instanceSettings, instanceDefaults,
+        () => probeBatchMs(version.session, version.inputName, version.numFeatures, version.probabilityOutput, maxBatchSize), maxBatchSize)
+      if (plan.kind === 'worker') {
+        pool = createWorkerPool({
+          name: dir.name,
+          version: dir.version,
+          bytes,
+          sessionOptions: opts.sessionOptions,
+          inputName: version.inputName,
+          numFeatures: version.numFeatures,
+          fetches: fetchesOf(version),
+          count: plan.count,
+          runTimeoutMs: instanceDefaults.runTimeoutMs,
+          onRestart: () => instruments.restart?.()
+        })
+        await pool.ready()
+      }
     } catch (err) {
+      await pool?.close()
+      await opened?.session.release()
       failures.set(key, { name: dir.name, version: dir.version, error: (err as Error).message })
       // The format gate's refusals (415, 422) keep their code: they name what is wrong with the artifact.
       if (isGatewayError(err)) throw err
       throw new ModelLoadError(dir.name, dir.version, (err as Error).message, { cause: err })
     }
     failures.delete(key)
-    const instruments = opts.instrument?.(dir.name, dir.version) ?? silent
-    const batcher = createBatcher(executorFor(opened), {
+    instruments = opts.instrument?.(dir.name, dir.version) ?? silent
+    const version = opened as ModelVersion
+    const batcher = createBatcher(pool !== null ? pool.execute : executorFor(version), {
       name: dir.name,
-      rowWidth: opened.numFeatures,
+      rowWidth: version.numFeatures,
       enabled: settings.batching ?? opts.batching.enabled,
-      maxBatchSize: settings.max_batch_size ?? opts.batching.maxBatchSize,
+      // A batch goes to each free instance: with N instances, N batches run at once.
+      maxInflight: plan.count,
+      maxBatchSize,
       maxQueueSize: settings.max_queue_size ?? opts.batching.maxQueueSize,
       maxQueueDelayMicros: settings.max_queue_delay_micros ?? opts.batching.maxQueueDelayMicros
     })
     batcher.onBatch(instruments.batch)
-    const served: ServedModel = { ...opened, batcher, instruments, loadedAt: new Date().toISOString() }
+    const served: ServedModel = { ...version, batcher, instruments, loadedAt: new Date().toISOString(), instances: { plan, pool } }
     const entry = models.get(dir.name) ?? { versions: new Map(), defaultVersion: null }
     const previous = entry.versions.get(dir.version)
     entry.versions.set(dir.version, served)
@@ -91,6 +129,7 @@ export function createModelStore (opts: StoreOptions) {
   /** Waits for a replaced version's queued and running requests, then frees its session. */
   async function retire (m: ServedModel): Promise<void> {
     await m.batcher.drain()
+    await m.instances.pool?.close()
     await m.session.release()
   }
 
@@ -164,3 +203,7 @@ export function createModelStore (opts: StoreOptions) {
 }
 
 export type ModelStore = ReturnType<typeof createModelStore>
+
+function fetchesOf (m: ModelVersion): string[] {
+  return m.labelOutput === null ? [m.probabilityOutput] : [m.probabilityOutput, m.labelOutput]
+}

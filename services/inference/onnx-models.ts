@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type * as ort from 'onnxruntime-node'
 import type { TensorData } from './batcher.js'
+import type { InstanceSettings } from './instances.js'
 import { openCheckedSession, type SessionLayout } from './model-format.js'
 
 export interface ModelMetadata {
@@ -25,7 +26,7 @@ export interface ModelMetadata {
   [key: string]: unknown
 }
 
-export interface ServingSettings {
+export interface ServingSettings extends InstanceSettings {
   batching?: boolean
   max_batch_size?: number
   max_queue_size?: number
@@ -70,7 +71,7 @@ export function sha256 (bytes: Uint8Array): string {
  * Opens one version through the model-format gate (ONNX only, fitting its metadata, answering a
  * probe batch); throws with the problem and the fix when the model cannot be served.
  */
-export async function openModelVersion (dir: VersionDir, sessionOptions: ort.InferenceSession.SessionOptions): Promise<ModelVersion> {
+export async function openModelVersion (dir: VersionDir, sessionOptions: ort.InferenceSession.SessionOptions): Promise<ModelVersion & { bytes: Uint8Array }> {
   const bytes = await readFile(join(dir.dir, 'model.onnx'))
   const digest = sha256(bytes)
   const metadata = (await readJson<ModelMetadata>(join(dir.dir, 'metadata.json'))) ?? {}
@@ -79,7 +80,8 @@ export async function openModelVersion (dir: VersionDir, sessionOptions: ort.Inf
   }
   const metrics = await readJson<Record<string, unknown>>(join(dir.dir, 'metrics.json'))
   const { session, layout } = await openCheckedSession(bytes, metadata, sessionOptions)
-  return { ...dir, session, metadata, metrics, sha256: digest, ...layout }
+  // The bytes go back too: worker instances open their own sessions from them.
+  return { ...dir, session, metadata, metrics, sha256: digest, ...layout, bytes }
 }
 
 /** Argmax of each row of a [rows, k] probability matrix. */

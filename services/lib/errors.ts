@@ -21,6 +21,7 @@ export const ModelUnavailableError = createError('GW_MODEL_UNAVAILABLE', "Model 
 export const ModelLoadError = createError<'GW_MODEL_LOAD_FAILED', 500, [string, string, string, { cause: unknown }?]>('GW_MODEL_LOAD_FAILED', "Cannot load model '%s' version '%s': %s", 500)
 export const ModelInputError = createError('GW_MODEL_INPUT_INVALID', "Model '%s' expects %s", 400)
 export const QueueFullError = createError('GW_QUEUE_FULL', "Inference queue for model '%s' is full (%d requests waiting); retry later", 503)
+export const ModelInstanceFailedError = createError<'GW_MODEL_INSTANCE_FAILED', 503, [string, string, number, string]>('GW_MODEL_INSTANCE_FAILED', "Model '%s' version '%s': instance %d failed (%s); it is being replaced, retry", 503)
 export const InferenceFailedError = createError('GW_INFERENCE_FAILED', "Inference failed for model '%s': %s", 500)
 export const BadRequestError = createError('GW_BAD_REQUEST', '%s', 400)
 export const BodyTooLargeError = createError('GW_BODY_TOO_LARGE', 'Request body is larger than %d bytes (%s)', 413)
