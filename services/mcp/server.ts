@@ -14,7 +14,7 @@
 // - anything else: JSON-RPC error -32603 "Internal error", the cause only in the gateway's log.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js'
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js'
 import type { ErrorObject } from 'ajv'
 import { isGatewayError, type ErrorDetails } from '../lib/errors.js'
 import type { McpTool, ToolContext } from './tools.js'
@@ -44,6 +44,12 @@ export function describeRejection (error: ErrorObject): { field: string, message
   return { field, message: `Invalid arguments: arguments${error.instancePath} ${error.message ?? 'is invalid'}${extra}` }
 }
 
+/** A JSON-RPC error as the SDK sends it ({code, message, data}); unlike its McpError, the message is not
+ * prefixed with "MCP error <code>:" on the wire (the SDK's client adds that prefix itself). */
+function rpcError (code: ErrorCode, message: string, data?: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), { code, data })
+}
+
 function toolError (code: string, statusCode: number, message: string, more: Record<string, unknown> = {}): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: message }], structuredContent: { error: { code, statusCode, message, ...more } } }
 }
@@ -57,14 +63,14 @@ export function createMcpEndpoint (opts: McpEndpointOptions) {
 
   async function call (name: string, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
     const entry = tools.get(name)
-    if (entry === undefined) throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`)
+    if (entry === undefined) throw rpcError(ErrorCode.InvalidParams, `Tool ${name} not found`)
     const { tool, validate } = entry
     if (tool.admin) {
       try {
         await opts.requireAdmin(ctx)
       } catch (err) {
         const e = err as Error & { code?: string, statusCode?: number }
-        throw new McpError(ErrorCode.InvalidRequest, `${name}: ${e.message}`, { code: e.code, statusCode: e.statusCode })
+        throw rpcError(ErrorCode.InvalidRequest, `${name}: ${e.message}`, { code: e.code, statusCode: e.statusCode })
       }
     }
     const input = args ?? {}
@@ -78,7 +84,7 @@ export function createMcpEndpoint (opts: McpEndpointOptions) {
     } catch (err) {
       if (!isGatewayError(err)) {
         opts.onError(err, name)
-        throw new McpError(ErrorCode.InternalError, 'Internal error')
+        throw rpcError(ErrorCode.InternalError, 'Internal error')
       }
       return toolError(err.code, err.statusCode ?? 500, err.message, (err as ErrorDetails).details)
     }
