@@ -287,6 +287,12 @@ t.test('the HTTP side of the transport', async (t) => {
   const broken = await post('{"jsonrpc": ')
   t.equal(broken.status, 400, 'unparseable JSON: the gateway\'s 400')
   t.match(await broken.json(), { statusCode: 400 })
+  // The bodies test/routes/invalid-bodies.test.ts sends to every documented route: 400, never a 5xx.
+  for (const body of ['[1, 2]', '"text"', 'null', '{"unexpected_field_zz": 1}', '{"jsonrpc": "2.0", "id": 1, "method": 5}']) {
+    const res = await post(body, { 'mcp-protocol-version': '2025-11-25' })
+    t.equal(res.status, 400, body)
+    t.match(await res.json(), { jsonrpc: '2.0', error: { code: -32700 } }, `${body}: the SDK's parse error`)
+  }
   const text = await fetch(`${base}/mcp`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } })
   t.equal(text.status, 415)
   const notification = await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), { 'mcp-protocol-version': '2025-11-25' })
