@@ -48,7 +48,12 @@ export default fp(async function mcpPlugin (fastify) {
     version: '0.1.0',
     compile: (schema) => compile({ schema, httpPart: 'body' }),
     requireAdmin: fastify.requireAdmin,
-    onError: (err, tool) => fastify.log.error({ err, tool }, 'MCP tool failed')
+    onError: (err, tool) => fastify.log.error({ err, tool }, 'MCP tool failed'),
+    // As the HTTP routes log theirs: an upstream failure is one warn line, a client mistake only at debug.
+    onToolError: (err, tool) => {
+      if (err.statusCode >= 500) fastify.log.warn({ tool, ...err }, 'MCP tool error')
+      else fastify.log.debug({ tool, ...err }, 'MCP tool error')
+    }
   }))
 }, {
   name: 'mcp',

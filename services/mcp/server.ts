@@ -32,6 +32,8 @@ export interface McpEndpointOptions {
   requireAdmin: (request: ToolContext) => Promise<void>
   /** Called with an error that is not the catalogue's (a bug), before the client gets -32603. */
   onError: (err: unknown, tool: string) => void
+  /** Called with a catalogue error a tool answered with (isError), e.g. to log an upstream 503. */
+  onToolError?: (err: { code: string, statusCode: number, message: string }, tool: string) => void
 }
 
 /** The field a schema rejection is about ("instances/0/petal_width") and a message naming it. */
@@ -86,7 +88,9 @@ export function createMcpEndpoint (opts: McpEndpointOptions) {
         opts.onError(err, name)
         throw rpcError(ErrorCode.InternalError, 'Internal error')
       }
-      return toolError(err.code, err.statusCode ?? 500, err.message, (err as ErrorDetails).details)
+      const statusCode = err.statusCode ?? 500
+      opts.onToolError?.({ code: err.code, statusCode, message: err.message }, name)
+      return toolError(err.code, statusCode, err.message, (err as ErrorDetails).details)
     }
   }
 

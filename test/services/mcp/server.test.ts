@@ -13,13 +13,14 @@ const tool = (name: string, run: McpTool['run'], admin = false): McpTool => ({
   name, title: name, description: name, admin, run, annotations: { readOnlyHint: true }, inputSchema: Type.Object({ n: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })
 })
 
-function endpoint (errors: unknown[] = []) {
+function endpoint (errors: unknown[] = [], toolErrors: unknown[] = []) {
   return createMcpEndpoint({
     name: 'test',
     version: '9.9.9',
     compile: (schema) => compile({ schema, httpPart: 'body' }),
     requireAdmin: async (request) => { if (request.headers.authorization !== 'Bearer ok') throw new UnauthorizedError() },
     onError: (err, name) => { errors.push({ err, name }) },
+    onToolError: (err, name) => { toolErrors.push({ err, name }) },
     tools: [
       tool('double', async (args: { n?: number }) => ({ doubled: (args.n ?? 1) * 2 })),
       tool('bug', async () => { throw new TypeError('secret internals') }),
@@ -56,7 +57,9 @@ t.test('an error that is not the catalogue\'s: -32603 for the client, the cause 
 })
 
 t.test('a catalogue error is a tool error with its code, status and details', async (t) => {
-  const { body } = await post(endpoint(), callTool(1, 'refuse'))
+  const toolErrors: unknown[] = []
+  const { body } = await post(endpoint([], toolErrors), callTool(1, 'refuse'))
+  t.same(toolErrors, [{ name: 'refuse', err: { code: 'GW_BAD_REQUEST', statusCode: 400, message: 'not like this' } }], 'reported for the log')
   t.same(body.result, {
     isError: true,
     content: [{ type: 'text', text: 'not like this' }],
