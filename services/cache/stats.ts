@@ -64,3 +64,17 @@ function ratio (a: number, b: number): number {
 }
 
 export type CacheStats = ReturnType<typeof createCacheStats>
+
+/** What GET /api/v1/cache/stats (and the MCP cache_stats tool) answer: the counts with each cache's store and size. */
+export function cacheStatsReport (parts: {
+  exact: { stats: CacheStats, store: string, entries: () => number | null }
+  semantic: { enabled: boolean, store: string, embedder: string, threshold: number, entries: number }
+}) {
+  const s = parts.exact.stats.snapshot()
+  return {
+    exact: { ...s.exact, store: parts.exact.store, entries: parts.exact.entries() },
+    semantic: { ...s.semantic, ...parts.semantic },
+    overall: s.overall,
+    scope: 'this replica'
+  }
+}

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { CacheStatsSchema, FlushQuerySchema, FlushResponseSchema } from '../../../schemas/cache.js'
 import { ErrorSchema } from '../../../schemas/iris.js'
+import { cacheStatsReport } from '../../../services/cache/stats.js'
 
 const cacheRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { cache, semanticCache, config } = fastify
@@ -13,22 +14,16 @@ const cacheRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Counts are this replica\'s since start (or the last flush); /metrics has the same counters for Prometheus.',
       response: { 200: CacheStatsSchema }
     }
-  }, async () => {
-    const s = cache.stats.snapshot()
-    return {
-      exact: { ...s.exact, store: cache.store, entries: cache.entries() },
-      semantic: {
-        ...s.semantic,
-        enabled: semanticCache.enabled,
-        store: fastify.redis === undefined ? 'memory' : 'redis',
-        embedder: semanticCache.source,
-        threshold: config.SEMANTIC_THRESHOLD,
-        entries: semanticCache.store.size
-      },
-      overall: s.overall,
-      scope: 'this replica'
+  }, async () => cacheStatsReport({
+    exact: cache,
+    semantic: {
+      enabled: semanticCache.enabled,
+      store: fastify.redis === undefined ? 'memory' : 'redis',
+      embedder: semanticCache.source,
+      threshold: config.SEMANTIC_THRESHOLD,
+      entries: semanticCache.store.size
     }
-  })
+  }))
 
   fastify.post('/cache/flush', {
     onRequest: fastify.requireAdmin,
