@@ -6,7 +6,7 @@ import globals from 'globals'
 export default [
   ...neostandard({
     ts: true,
-    ignores: ['dist/**', 'coverage/**', '.tap/**', '.venv/**', '.cache/**', 'bench/_tmp/**', 'bench/results/**', 'node_modules/**']
+    ignores: ['dist/**', 'coverage/**', '.tap/**', '.venv/**', '.venv-*/**', '.cache/**', 'bench/_tmp/**', 'bench/results/**', 'node_modules/**']
   }),
   // The dashboard runs in the browser.
   { files: ['web/**/*.js'], languageOptions: { globals: globals.browser } },
