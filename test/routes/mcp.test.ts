@@ -69,7 +69,7 @@ t.test('tools/list: every tool with its input schema', async (t) => {
   t.equal(classify.additionalProperties, false)
   t.match(classify.properties.instances, { type: 'array', minItems: 1, maxItems: 50 }, 'MAX_BATCH_INSTANCES bounds the rows')
   t.same(classify.properties.instances.items.required, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'])
-  t.same(classify.properties.instances.items.properties.sepal_length, { type: 'number', description: 'Sepal length in cm' })
+  t.same(classify.properties.instances.items.properties.sepal_length, { type: 'number', minimum: 0, maximum: 30, description: 'Sepal length in cm (0 to 30)' })
   t.same(Object.keys(classify.properties).sort(), ['instances', 'model', 'version'])
   t.same(byName.list_models.inputSchema, { type: 'object', properties: {}, additionalProperties: false })
   t.same(byName.cache_stats.inputSchema, { type: 'object', properties: {}, additionalProperties: false })
@@ -191,7 +191,7 @@ t.test('bad arguments: a tool error naming the field', async (t) => {
   t.match(structured(noArgs).error, { field: 'verbose', message: /'verbose' is not a known field/ })
   const outOfBounds = await call(client, 'classify', { instances: [{ ...SETOSA, petal_width: -3 }] })
   t.equal(outOfBounds.isError, true)
-  t.match(structured(outOfBounds).error, { code: 'GW_MODEL_INPUT_INVALID', statusCode: 400, message: /petal_width/ }, 'the prediction path\'s own input checks apply')
+  t.match(structured(outOfBounds).error, { code: 'GW_BAD_REQUEST', statusCode: 400, message: /petal_width/ }, 'the schema\'s bounds (0 to 30 cm) apply, naming the field')
 })
 
 t.test('unknown model or version: a tool error with the 404 code', async (t) => {
