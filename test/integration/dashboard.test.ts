@@ -118,7 +118,7 @@ t.test('Predict: the form adapts to the chosen model, shows no gap before a resu
   await page.getByLabel('Sepal length').fill('31')
   await page.getByRole('button', { name: 'Classify' }).click()
   await page.locator('#iris-result.status-error').waitFor()
-  t.equal(await page.locator('#iris-result').textContent(), "Classification failed: body/sepal_length must be <= 30")
+  t.equal(await page.locator('#iris-result').textContent(), 'Classification failed: body/sepal_length must be <= 30')
   t.equal(await page.locator('#iris-chart-box').isHidden(), true)
   t.same(consoleErrors, ['Failed to load resource: the server responded with a status of 400 (Bad Request) /api/v1/classify?model=iris_mlp'], 'only the browser\'s note of the 400')
 })
