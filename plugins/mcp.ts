@@ -21,16 +21,7 @@ export default fp(async function mcpPlugin (fastify) {
     defaultModel: config.DEFAULT_MODEL,
     maxBatchInstances: config.MAX_BATCH_INSTANCES,
     drift: { report: async (q) => await driftMonitor.report(q), defaultLimit: config.DRIFT_DEFAULT_LIMIT, maxLimit: config.DRIFT_MAX_LIMIT },
-    cacheStats: () => cacheStatsReport({
-      exact: cache,
-      semantic: {
-        enabled: semanticCache.enabled,
-        store: fastify.redis === undefined ? 'memory' : 'redis',
-        embedder: semanticCache.source,
-        threshold: config.SEMANTIC_THRESHOLD,
-        entries: semanticCache.store.size
-      }
-    }),
+    cacheStats: () => cacheStatsReport(cache, semanticCache, { redis: fastify.redis !== undefined, threshold: config.SEMANTIC_THRESHOLD }),
     llm: ollama,
     promptGuard,
     promptMaxChars: config.PROMPT_MAX_CHARS,

@@ -66,14 +66,22 @@ function ratio (a: number, b: number): number {
 export type CacheStats = ReturnType<typeof createCacheStats>
 
 /** What GET /api/v1/cache/stats (and the MCP cache_stats tool) answer: the counts with each cache's store and size. */
-export function cacheStatsReport (parts: {
-  exact: { stats: CacheStats, store: string, entries: () => number | null }
-  semantic: { enabled: boolean, store: string, embedder: string, threshold: number, entries: number }
-}) {
-  const s = parts.exact.stats.snapshot()
+export function cacheStatsReport (
+  exact: { stats: CacheStats, store: string, entries: () => number | null },
+  semantic: { enabled: boolean, source: string, store: { size: number } },
+  opts: { redis: boolean, threshold: number }
+) {
+  const s = exact.stats.snapshot()
   return {
-    exact: { ...s.exact, store: parts.exact.store, entries: parts.exact.entries() },
-    semantic: { ...s.semantic, ...parts.semantic },
+    exact: { ...s.exact, store: exact.store, entries: exact.entries() },
+    semantic: {
+      ...s.semantic,
+      enabled: semantic.enabled,
+      store: opts.redis ? 'redis' : 'memory',
+      embedder: semantic.source,
+      threshold: opts.threshold,
+      entries: semantic.store.size
+    },
     overall: s.overall,
     scope: 'this replica'
   }

@@ -14,16 +14,7 @@ const cacheRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Counts are this replica\'s since start (or the last flush); /metrics has the same counters for Prometheus.',
       response: { 200: CacheStatsSchema }
     }
-  }, async () => cacheStatsReport({
-    exact: cache,
-    semantic: {
-      enabled: semanticCache.enabled,
-      store: fastify.redis === undefined ? 'memory' : 'redis',
-      embedder: semanticCache.source,
-      threshold: config.SEMANTIC_THRESHOLD,
-      entries: semanticCache.store.size
-    }
-  }))
+  }, async () => cacheStatsReport(cache, semanticCache, { redis: fastify.redis !== undefined, threshold: config.SEMANTIC_THRESHOLD }))
 
   fastify.post('/cache/flush', {
     onRequest: fastify.requireAdmin,
